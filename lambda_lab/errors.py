@@ -1,0 +1,77 @@
+"""Every failure of lambda_lab itself raises from one root, :class:`LambdaLabError`.
+
+A learner's *handler* failing is not an exception here: it is data on the ``Invocation``
+(``error``, ``function_error``), exactly as AWS returns it. These classes are for the lab's own
+refusals, and the ones that mirror an AWS API error carry AWS's error code so boto3 callers see
+the same thing they would see in production.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LambdaLabError",
+    "InvalidParameterValueError",
+    "ResourceNotFoundError",
+    "ResourceConflictError",
+    "TooManyRequestsError",
+    "RequestEntityTooLargeError",
+    "InvalidRequestContentError",
+    "RuntimeNotAvailableError",
+    "ServiceClosedError",
+]
+
+
+class LambdaLabError(Exception):
+    """Root of every error lambda_lab raises. The message says what to do next."""
+
+    #: The AWS error code this mirrors, when there is one (e.g. ``TooManyRequestsException``).
+    aws_code: str | None = None
+    #: The HTTP status AWS answers with for this error.
+    http_status: int = 400
+
+
+class InvalidParameterValueError(LambdaLabError):
+    aws_code = "InvalidParameterValueException"
+
+
+class ResourceNotFoundError(LambdaLabError):
+    aws_code = "ResourceNotFoundException"
+    http_status = 404
+
+
+class ResourceConflictError(LambdaLabError):
+    aws_code = "ResourceConflictException"
+    http_status = 409
+
+
+class TooManyRequestsError(LambdaLabError):
+    """The function or the account is at its concurrency limit (AWS: HTTP 429)."""
+
+    aws_code = "TooManyRequestsException"
+    http_status = 429
+
+    def __init__(self, message: str, reason: str = "ReservedFunctionConcurrentInvocationLimitExceeded"):
+        super().__init__(message)
+        #: AWS's ``Reason`` field: which limit was hit.
+        self.reason = reason
+
+
+class RequestEntityTooLargeError(LambdaLabError):
+    aws_code = "RequestEntityTooLargeException"
+    http_status = 413
+
+
+class InvalidRequestContentError(LambdaLabError):
+    """The event is not valid JSON (AWS: InvalidRequestContentException)."""
+
+    aws_code = "InvalidRequestContentException"
+
+
+class RuntimeNotAvailableError(LambdaLabError):
+    """A runtime needs a program this machine does not have (e.g. ``node`` for nodejs20.x)."""
+
+    aws_code = "InvalidRuntimeException"
+
+
+class ServiceClosedError(LambdaLabError):
+    """The lab (or the Lambda service under it) was closed; start a new one."""

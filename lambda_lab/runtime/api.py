@@ -1,0 +1,177 @@
+"""The Runtime API 2018-06-01, served on loopback, one server per execution environment.
+
+This is the HTTP interface AWS gives every runtime (awslambdaric, a custom ``bootstrap``, our
+Node.js bootstrap): the runtime long-polls ``/runtime/invocation/next`` for an event and posts the
+result to ``/response`` or ``/error``; a runtime that cannot start posts ``/runtime/init/error``.
+https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Protocol
+
+__all__ = ["PendingInvocation", "RuntimeApiHandler", "RuntimeApiServer"]
+
+_PREFIX = "/2018-06-01/runtime"
+_INVOCATION_PATH = re.compile(rf"^{_PREFIX}/invocation/(?P<id>[^/]+)/(?P<kind>response|error)$")
+
+
+@dataclass
+class PendingInvocation:
+    """An event waiting to be handed to the runtime by ``/invocation/next``."""
+
+    request_id: str
+    body: bytes
+    deadline_ms: int
+    function_arn: str
+    trace_id: str
+    client_context: str | None = None
+    cognito_identity: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "Lambda-Runtime-Aws-Request-Id": self.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(self.deadline_ms),
+            "Lambda-Runtime-Invoked-Function-Arn": self.function_arn,
+            "Lambda-Runtime-Trace-Id": self.trace_id,
+            # awslambdaric 4.2 crashes when the event has no content type.
+            "Content-Type": "application/json",
+        }
+        if self.client_context:
+            headers["Lambda-Runtime-Client-Context"] = self.client_context
+        if self.cognito_identity:
+            headers["Lambda-Runtime-Cognito-Identity"] = self.cognito_identity
+        return headers
+
+
+class RuntimeApiHandler(Protocol):
+    """What the server asks of its execution environment."""
+
+    def next_invocation(self) -> PendingInvocation | None:
+        """Block until there is an event for the runtime; None when the environment is closing."""
+
+    def invocation_response(self, request_id: str, body: bytes) -> bool:
+        """The runtime's result. False if ``request_id`` is not the current invocation."""
+
+    def invocation_error(self, request_id: str, body: bytes, error_type: str | None) -> bool:
+        """The runtime's error document. False if ``request_id`` is not the current invocation."""
+
+    def init_error(self, body: bytes, error_type: str | None) -> None:
+        """The runtime could not initialise."""
+
+
+class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as awslambdaric expects
+    # Headers and body go out in separate sends; with Nagle on, each reply stalls ~40 ms on
+    # delayed ACKs over loopback.
+    disable_nagle_algorithm = True
+    server: "_Server"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass  # the runtime's traffic is not the learner's business
+
+    def do_GET(self) -> None:
+        if self.path != f"{_PREFIX}/invocation/next":
+            self._reply(404, {"errorType": "NotFound", "errorMessage": f"unknown path {self.path}"})
+            return
+        invocation = self.server.handler.next_invocation()
+        if invocation is None:  # the environment is shutting down
+            self.close_connection = True
+            self._reply(500, {"errorType": "ServiceShutdown", "errorMessage": "environment closing"})
+            return
+        self._reply(200, invocation.body, invocation.headers())
+
+    def do_POST(self) -> None:
+        body = self._read_body()
+        error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
+        if self.path == f"{_PREFIX}/init/error":
+            self.server.handler.init_error(body, error_type)
+            self._reply(202, {"status": "OK"})
+            return
+        match = _INVOCATION_PATH.match(self.path)
+        if match is None:
+            self._reply(404, {"errorType": "NotFound", "errorMessage": f"unknown path {self.path}"})
+            return
+        request_id = match["id"]
+        if match["kind"] == "response":
+            accepted = self.server.handler.invocation_response(request_id, body)
+        else:
+            accepted = self.server.handler.invocation_error(request_id, body, error_type)
+        if accepted:
+            self._reply(202, {"status": "OK"})
+        else:
+            self._reply(400, {"errorType": "InvalidRequestID",
+                              "errorMessage": f"Invalid request ID: {request_id}"})
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            return self.rfile.read(length)
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            return self._read_chunked()
+        return b""
+
+    def _read_chunked(self) -> bytes:
+        chunks = []
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                self.rfile.readline()
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def _reply(self, status: int, body: bytes | dict, headers: dict[str, str] | None = None) -> None:
+        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+        head = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}"]
+        for name, value in (headers or {"Content-Type": "application/json"}).items():
+            head.append(f"{name}: {value}")
+        head.append(f"Content-Length: {len(payload)}")
+        # One send for head and body: no delayed-ACK stall, whatever the socket options.
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload)
+        self.wfile.flush()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    handler: RuntimeApiHandler
+
+
+@dataclass
+class RuntimeApiServer:
+    """A Runtime API endpoint on ``127.0.0.1:<free port>`` for one execution environment."""
+
+    handler: RuntimeApiHandler
+    host: str = "127.0.0.1"
+    _server: _Server = field(init=False, repr=False)
+    _thread: threading.Thread = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._server = _Server((self.host, 0), _RuntimeApiRequestHandler)
+        self._server.handler = self.handler
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name=f"runtime-api-{self.port}", daemon=True)
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def address(self) -> str:
+        """The value of ``AWS_LAMBDA_RUNTIME_API``."""
+        return f"{self.host}:{self.port}"
+
+    def close(self) -> None:
+        """Stop serving, without making the caller wait for the accept loop to notice."""
+        threading.Thread(target=self._stop, name=f"runtime-api-stop-{self.port}", daemon=True).start()
+
+    def _stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,463 @@
+"""One execution environment: a worker process, its Runtime API server, and its limits.
+
+The lifecycle is AWS's (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html):
+INIT (start the runtime, import the handler's module) ends when the runtime first asks for an
+event; each INVOKE hands it one event; between invocations the environment is *frozen*, so its
+background threads stall; a timeout, a crash or a memory kill ends it (SHUTDOWN).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import shutil
+import signal
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import psutil
+
+from ..clock import Clock
+from . import logs
+from ._spawn import spawn_worker
+from .api import PendingInvocation, RuntimeApiServer
+from .limits import INIT_TIMEOUT_S, SYNC_PAYLOAD_LIMIT, CpuGovernor, ProcessProbe, cpu_share
+from .runtimes import CustomRuntime, Runtime
+
+__all__ = ["EnvironmentSpec", "EnvironmentState", "ExecutionEnvironment", "Outcome"]
+
+_TICK_S = 0.02                 # how often a running invocation's memory and process are checked
+_TREE_EVERY = 5                # ...and its child processes (a /proc scan), every this many ticks
+_MAX_OUTPUT_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    """Everything an environment needs to know about the function version it runs."""
+
+    function_name: str
+    version: str
+    function_arn: str
+    memory_mb: int
+    timeout_s: int
+    runtime: Runtime
+    handler: str
+    code_dir: Path
+    opt_dir: Path | None
+    runtime_site: Path
+    region: str
+    variables: Mapping[str, str] = field(default_factory=dict)
+    base_environment: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+
+class EnvironmentState(enum.Enum):
+    STARTING = "starting"
+    IDLE = "idle"        # frozen, waiting for an event
+    BUSY = "busy"
+    DEAD = "dead"
+
+
+@dataclass
+class Outcome:
+    """What happened in the environment during one invocation."""
+
+    request_id: str
+    payload: bytes | None
+    error: dict | None
+    status: str | None           # REPORT's Status: None when normal, "error", "timeout"
+    error_type: str | None
+    cold: bool
+    init_ms: float | None
+    duration_ms: float
+    max_memory_mb: int
+    output: str                  # what the runtime wrote during this invocation
+    init_output: str = ""        # what it wrote during INIT (cold starts only)
+    init_status: str | None = None  # INIT_REPORT's Status when INIT did not succeed
+
+    @property
+    def function_error(self) -> str | None:
+        return "Unhandled" if self.error is not None else None
+
+
+class ExecutionEnvironment:
+    """A worker process serving one invocation at a time, frozen in between."""
+
+    def __init__(self, spec: EnvironmentSpec, *, scratch_root: Path, clock: Clock, governor: CpuGovernor,
+                 provisioned: bool = False):
+        self.spec = spec
+        self.id = uuid.uuid4().hex
+        self.provisioned = provisioned
+        self.log_stream = logs.log_stream_name(clock.now(), spec.version, self.id)
+        self.state = EnvironmentState.STARTING
+        self.invocations = 0
+        self.last_used = clock.now()
+        self.closed_reason: str | None = None
+        self._clock = clock
+        self._governor = governor
+        self._scratch = Path(scratch_root) / self.id
+        self._output_path = self._scratch / "output.log"
+        self._output_offset = 0
+        self._cond = threading.Condition()
+        self._waiting_for_event = False
+        self._initialized = False
+        self._init_error: dict | None = None
+        self._init_ms: float | None = None
+        self._pending: PendingInvocation | None = None
+        self._current: str | None = None
+        self._result: tuple[str, bytes | dict, float] | None = None
+        self._closing = False
+        self._process = None
+        self._probe: ProcessProbe | None = None
+        self._server: RuntimeApiServer | None = None
+        self._spawned_at = 0.0
+
+    # -- INIT -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the worker (the INIT phase begins). Returns at once; see :meth:`wait_initialized`."""
+        for sub in ("tmp", "home"):
+            (self._scratch / sub).mkdir(parents=True, exist_ok=True)
+        self._server = RuntimeApiServer(self)
+        launch = self.spec.runtime.launch(handler=self.spec.handler, code_dir=self.spec.code_dir,
+                                          opt_dir=self.spec.opt_dir, runtime_site=self.spec.runtime_site)
+        self._spawned_at = time.perf_counter()
+        if not launch.argv:  # a custom runtime without an executable bootstrap
+            message = CustomRuntime.missing_bootstrap_message(self.spec.code_dir, self.spec.opt_dir)
+            self.init_error(json.dumps({"errorType": "Runtime.InvalidEntrypoint",
+                                        "errorMessage": message}).encode(), None)
+            return
+        with open(self._output_path, "ab") as output:
+            self._process = spawn_worker(launch.argv, env=self._worker_environment(launch.environment),
+                                         cwd=str(self.spec.code_dir), output=output)
+        self._probe = ProcessProbe(self._process.pid)
+
+    def _worker_environment(self, runtime_env: Mapping[str, str]) -> dict[str, str]:
+        spec = self.spec
+        opt = spec.opt_dir
+        lib_dirs = [str(spec.code_dir), str(spec.code_dir / "lib")] + ([str(opt / "lib")] if opt else [])
+        environment = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin") + (f":{opt / 'bin'}" if opt else ""),
+            "LD_LIBRARY_PATH": os.pathsep.join(lib_dirs),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            # Departure from AWS: /tmp is a scratch directory per environment, found through
+            # TMPDIR (tempfile honours it); code that hard-codes "/tmp" writes to the host's /tmp.
+            "TMPDIR": str(self._scratch / "tmp"),
+            "HOME": str(self._scratch / "home"),
+            # The lab's own AWS config and credentials files stay out of the handler's reach.
+            "AWS_CONFIG_FILE": str(self._scratch / "home" / "no-aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(self._scratch / "home" / "no-aws-credentials"),
+            **spec.base_environment,
+            **runtime_env,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime.name}",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if self.provisioned else "on-demand",
+            "AWS_LAMBDA_RUNTIME_API": self._server.address,
+            "LAMBDA_TASK_ROOT": str(spec.code_dir),
+            "_HANDLER": spec.handler,
+        }
+        environment.update(spec.variables)  # the function's own variables (reserved keys are refused earlier)
+        return environment
+
+    def wait_initialized(self, timeout_s: float = INIT_TIMEOUT_S) -> bool:
+        """Wait for INIT to end. True when the runtime is ready for its first event."""
+        deadline = time.perf_counter() + timeout_s
+        with self._cond:
+            while not self._initialized and self._init_error is None and not self._closing:
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0 or not self._alive():
+                    break
+                self._cond.wait(min(_TICK_S * 5, remaining))
+            if self._initialized:
+                self.state = EnvironmentState.IDLE
+            return self._initialized
+
+    @property
+    def init_ms(self) -> float | None:
+        return self._init_ms
+
+    # -- the Runtime API's side (called on the server's threads) ----------------------------
+
+    def next_invocation(self) -> PendingInvocation | None:
+        with self._cond:
+            if not self._initialized:
+                self._initialized = True
+                self._init_ms = (time.perf_counter() - self._spawned_at) * 1000
+            # AWS freezes the environment once the runtime asks for the next event.
+            self._freeze()
+            self._waiting_for_event = True
+            self._cond.notify_all()
+            while self._pending is None and not self._closing:
+                self._cond.wait()
+            if self._closing:
+                return None
+            invocation, self._pending = self._pending, None
+            self._waiting_for_event = False
+            return invocation
+
+    def invocation_response(self, request_id: str, body: bytes) -> bool:
+        if len(body) > SYNC_PAYLOAD_LIMIT:
+            document = {"errorMessage": f"Response payload size ({len(body)} bytes) exceeded maximum "
+                                        f"allowed payload size ({SYNC_PAYLOAD_LIMIT} bytes).",
+                        "errorType": "Function.ResponseSizeTooLarge"}
+            return self._finish(request_id, ("error", document))
+        return self._finish(request_id, ("response", body))
+
+    def invocation_error(self, request_id: str, body: bytes, error_type: str | None) -> bool:
+        return self._finish(request_id, ("error", _error_document(body, error_type)))
+
+    def init_error(self, body: bytes, error_type: str | None) -> None:
+        with self._cond:
+            self._init_error = _error_document(body, error_type)
+            self._cond.notify_all()
+
+    def _finish(self, request_id: str, result: tuple[str, bytes | dict]) -> bool:
+        with self._cond:
+            if request_id != self._current or self._result is not None:
+                return False
+            self._result = (*result, time.perf_counter())
+            self._cond.notify_all()
+            return True
+
+    # -- INVOKE ---------------------------------------------------------------------------
+
+    def invoke(self, invocation: PendingInvocation) -> Outcome:
+        """Run one invocation to its end. A learner's failure is returned, never raised."""
+        self.state = EnvironmentState.BUSY
+        cold = self.invocations == 0 and not self.provisioned
+        self.invocations += 1
+        self.last_used = self._clock.now()
+        init_output = self._read_output() if self.invocations == 1 else ""
+        if not self._initialized:
+            init_output, failed = self._finish_init(invocation)
+            if failed is not None:
+                return failed
+        init_ms = self._init_ms if cold else None
+        with self._cond:
+            self._current, self._result = invocation.request_id, None
+            self._thaw()
+            self._pending = invocation
+            self._cond.notify_all()
+        if self._process is not None:
+            self._governor.track(self._process.pid, self._probe, cpu_share(self.spec.memory_mb))
+        outcome = self._await_outcome(invocation, cold, init_ms)
+        outcome.init_output = init_output
+        self.last_used = self._clock.now()
+        return outcome
+
+    def _finish_init(self, invocation: PendingInvocation) -> tuple[str, Outcome | None]:
+        """A cold start: wait for INIT (AWS allows 10 s) and turn its failure into the invocation's."""
+        ready = self.wait_initialized(max(0.0, INIT_TIMEOUT_S - (time.perf_counter() - self._spawned_at)))
+        if not ready and self._init_error is None and self._alive():
+            # AWS retries a too-slow INIT within the invocation's own timeout; we let this one go on
+            # for that long instead of starting it again.
+            ready = self.wait_initialized(self.spec.timeout_s)
+        output = self._read_output()
+        if ready:
+            return output, None
+        elapsed_ms = (time.perf_counter() - self._spawned_at) * 1000
+        if self._init_error is not None:
+            document, status = dict(self._init_error), "error"
+        elif not self._alive():
+            document, status = self._exit_error(invocation.request_id), "error"
+        else:
+            document, status = _timeout_document(self._clock.now(), invocation.request_id, self.spec.timeout_s), "timeout"
+        if "stackTrace" in document:  # a Python runtime's document carries the request it failed
+            document["requestId"] = invocation.request_id
+        self.close("init failed")
+        return output, Outcome(request_id=invocation.request_id, payload=None, error=document, status=status,
+                               error_type=document.get("errorType"), cold=True, init_ms=elapsed_ms,
+                               duration_ms=0.0, max_memory_mb=0, output="", init_output=output,
+                               init_status=status)
+
+    def _await_outcome(self, invocation: PendingInvocation, cold: bool, init_ms: float | None) -> Outcome:
+        started = time.perf_counter()
+        deadline = started + self.spec.timeout_s
+        peak_mb, ticks, ended = 0.0, 0, None
+        with self._cond:
+            while True:
+                if self._result is not None:
+                    kind, value, finished = self._result
+                    break
+                now = time.perf_counter()
+                ticks += 1
+                peak_mb = max(peak_mb, self._probe.tree_rss_mb(children=ticks % _TREE_EVERY == 0))
+                if peak_mb > self.spec.memory_mb:
+                    ended = "memory"
+                elif not self._alive():
+                    ended = "exit"
+                elif now >= deadline:
+                    ended = "timeout"
+                if ended:
+                    kind, value, finished = None, None, now
+                    break
+                self._cond.wait(min(_TICK_S, deadline - now))
+            duration_ms = (finished - started) * 1000
+            if ended is None:
+                # The runtime has answered; it is done once it asks for the next event.
+                while not self._waiting_for_event and self._alive() and time.perf_counter() < deadline:
+                    self._cond.wait(_TICK_S)
+        self._governor.untrack(self._process.pid)
+        peak_mb = max(peak_mb, self._probe.peak_rss_mb())
+        if ended is None and peak_mb > self.spec.memory_mb:
+            ended = "memory"  # it went over between two looks: AWS would have killed it
+        if ended is None and not self._waiting_for_event:
+            ended = "exit" if not self._alive() else "hung"
+            if kind == "response" and ended == "hung":
+                ended = None  # it answered in time but never asked for more: retire it quietly
+                self.close("runtime did not ask for the next event")
+        return self._outcome(invocation, ended, kind, value, cold, init_ms, duration_ms, peak_mb)
+
+    def _outcome(self, invocation, ended, kind, value, cold, init_ms, duration_ms, peak_mb) -> Outcome:
+        request_id = invocation.request_id
+        payload, error, status = None, None, None
+        if ended == "timeout":
+            # AWS discards an environment after a timeout; the next request is a cold start.
+            self.close("timeout")
+            error, status = _timeout_document(self._clock.now(), request_id, self.spec.timeout_s), "timeout"
+        elif ended in ("memory", "exit", "hung"):
+            self._kill()  # a memory kill is SIGKILL, as on AWS; the exit code is read below
+            error, status = self._exit_error(request_id), "error"
+            self.close({"memory": "out of memory", "exit": "runtime exited", "hung": "runtime hung"}[ended])
+        elif kind == "response":
+            payload = value
+        else:
+            error, status = value, "error"
+            if "stackTrace" in error:
+                error["requestId"] = request_id
+        output = self._read_output()
+        if ended == "timeout":
+            output += error["errorMessage"] + "\n"
+        elif ended in ("memory", "exit", "hung"):
+            output += f"{error['errorMessage']}\n{error['errorType']}\n"
+        if self.state is not EnvironmentState.DEAD:
+            self.state = EnvironmentState.IDLE
+        return Outcome(request_id=request_id, payload=payload, error=error,
+                       status=status if ended else None, error_type=error.get("errorType") if ended else None,
+                       cold=cold, init_ms=init_ms, duration_ms=duration_ms,
+                       max_memory_mb=int(round(peak_mb)), output=output)
+
+    def _exit_error(self, request_id: str) -> dict:
+        code = self._process.poll() if self._process is not None else None
+        if code is None:
+            reason = "signal: killed"
+        elif code < 0:
+            reason = f"signal: {_SIGNAL_WORDS.get(-code, signal.Signals(-code).name.lower())}"
+        elif code == 0:
+            return {"errorType": "Runtime.ExitError",
+                    "errorMessage": f"RequestId: {request_id} Error: Runtime exited without providing a reason"}
+        else:
+            reason = f"exit status {code}"
+        return {"errorType": "Runtime.ExitError",
+                "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: {reason}"}
+
+    # -- freezing, output, shutdown ----------------------------------------------------------
+
+    def _freeze(self) -> None:
+        if self._process is not None:
+            self._governor.untrack(self._process.pid)
+            _signal_group(self._process.pid, signal.SIGSTOP)
+
+    def _thaw(self) -> None:
+        if self._process is not None:
+            _signal_group(self._process.pid, signal.SIGCONT)
+
+    def _alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def _read_output(self) -> str:
+        try:
+            with open(self._output_path, "rb") as f:
+                f.seek(self._output_offset)
+                data = f.read(_MAX_OUTPUT_BYTES + 1)
+                self._output_offset = f.seek(0, os.SEEK_END)
+        except FileNotFoundError:
+            return ""
+        text = data[:_MAX_OUTPUT_BYTES].decode("utf-8", errors="replace")
+        if len(data) > _MAX_OUTPUT_BYTES:
+            text += f"\n[lambda_lab: output past {_MAX_OUTPUT_BYTES // (1024 * 1024)} MB not shown]\n"
+        # awslambdaric ends the lines of one multi-line record with \r (one CloudWatch event).
+        return text.replace("\r", "\n")
+
+    def _kill(self) -> None:
+        if self._process is None:
+            return
+        try:
+            stragglers = psutil.Process(self._process.pid).children(recursive=True)
+        except psutil.Error:
+            stragglers = []
+        _signal_group(self._process.pid, signal.SIGKILL)
+        for process in stragglers:  # children that left the process group
+            try:
+                process.kill()
+            except psutil.Error:
+                pass
+        try:
+            self._process.wait(timeout=5)
+        except Exception:  # noqa: BLE001 - a zombie we cannot reap is not worth failing over
+            pass
+
+    def close(self, reason: str = "closed") -> None:
+        """SHUTDOWN: kill the worker and everything it started; idempotent."""
+        with self._cond:
+            if self.state is EnvironmentState.DEAD:
+                return
+            self.state = EnvironmentState.DEAD
+            self.closed_reason = reason
+            self._closing = True
+            self._cond.notify_all()
+        if self._process is not None:
+            self._governor.untrack(self._process.pid)
+        self._kill()
+        if self._server is not None:
+            self._server.close()
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def __repr__(self) -> str:
+        return (f"ExecutionEnvironment({self.spec.function_name}:{self.spec.version}, id={self.id[:8]}, "
+                f"{self.state.value}, invocations={self.invocations})")
+
+
+_SIGNAL_WORDS = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted",
+                 signal.SIGTERM: "terminated", signal.SIGBUS: "bus error", signal.SIGILL: "illegal instruction",
+                 signal.SIGFPE: "floating point exception"}
+
+
+def _timeout_document(epoch_s: float, request_id: str, timeout_s: int) -> dict:
+    return {"errorMessage": logs.timeout_line(epoch_s, request_id, timeout_s),
+            "errorType": "Sandbox.Timedout"}
+
+
+def _error_document(body: bytes, error_type: str | None) -> dict:
+    """The runtime's error body as a dict; a custom runtime may post anything."""
+    try:
+        document = json.loads(body) if body else {}
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        document = {"errorMessage": body.decode("utf-8", errors="replace")}
+    document.setdefault("errorType", error_type or "Unhandled")
+    document.setdefault("errorMessage", "")
+    return document
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -1,0 +1,71 @@
+"""The platform's own log lines, exactly as AWS writes them around a handler's output.
+
+https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html
+``REPORT`` fields are tab-separated; ``Init Duration`` appears only on a cold start. Since
+2025-08-01 AWS bills the INIT phase of on-demand ZIP functions, so ``Billed Duration`` includes it.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+
+__all__ = [
+    "billed_ms", "start_line", "end_line", "report_line", "init_report_line", "timeout_line",
+    "log_stream_name", "iso_timestamp",
+]
+
+
+def billed_ms(duration_ms: float, init_ms: float | None = None) -> int:
+    """Billed duration: handler time plus INIT on a cold start, rounded up to the next 1 ms."""
+    return max(1, math.ceil(round(duration_ms + (init_ms or 0.0), 6)))
+
+
+def start_line(request_id: str, version: str) -> str:
+    return f"START RequestId: {request_id} Version: {version}"
+
+
+def end_line(request_id: str) -> str:
+    return f"END RequestId: {request_id}"
+
+
+def report_line(request_id: str, *, duration_ms: float, billed: int, memory_mb: int,
+                max_memory_mb: int, init_ms: float | None = None, status: str | None = None,
+                error_type: str | None = None) -> str:
+    fields = [
+        f"REPORT RequestId: {request_id}",
+        f"Duration: {duration_ms:.2f} ms",
+        f"Billed Duration: {billed} ms",
+        f"Memory Size: {memory_mb} MB",
+        f"Max Memory Used: {max_memory_mb} MB",
+    ]
+    if init_ms is not None:
+        fields.append(f"Init Duration: {init_ms:.2f} ms")
+    if status is not None:  # AWS adds these only when the invocation did not end normally
+        fields.append(f"Status: {status}")
+        if error_type:
+            fields.append(f"Error Type: {error_type}")
+    return "\t".join(fields) + "\t"  # AWS ends the REPORT line with a tab
+
+
+def init_report_line(init_ms: float, *, phase: str, status: str, error_type: str | None = None) -> str:
+    fields = [f"INIT_REPORT Init Duration: {init_ms:.2f} ms", f"Phase: {phase}", f"Status: {status}"]
+    if error_type:
+        fields.append(f"Error Type: {error_type}")
+    return "\t".join(fields)
+
+
+def iso_timestamp(epoch_s: float) -> str:
+    """``2026-11-26T14:30:00.123Z``, the form AWS uses in the timeout message."""
+    moment = datetime.fromtimestamp(epoch_s, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def timeout_line(epoch_s: float, request_id: str, timeout_s: float) -> str:
+    return f"{iso_timestamp(epoch_s)} {request_id} Task timed out after {timeout_s:.2f} seconds"
+
+
+def log_stream_name(epoch_s: float, version: str, environment_id: str) -> str:
+    """``2026/11/26/[$LATEST]<32 hex>``: one stream per execution environment."""
+    day = datetime.fromtimestamp(epoch_s, tz=timezone.utc).strftime("%Y/%m/%d")
+    return f"{day}/[{version}]{environment_id}"
