@@ -51,7 +51,8 @@ class CodeStore:
         target = self.root / "opt" / digest
         with self._lock:
             if not target.exists():
-                staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".opt-"))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".opt-"))
                 for layer in layers:
                     _extract_members(layer, staging, what="layer")
                 staging.rename(target)

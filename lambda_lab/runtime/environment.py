@@ -326,6 +326,8 @@ class ExecutionEnvironment:
     def _outcome(self, invocation, ended, kind, value, cold, init_ms, duration_ms, peak_mb) -> Outcome:
         request_id = invocation.request_id
         payload, error, status = None, None, None
+        if ended == "memory":
+            peak_mb = self.spec.memory_mb  # AWS never reports more than the memory size
         if ended == "timeout":
             # AWS discards an environment after a timeout; the next request is a cold start.
             self.close("timeout")

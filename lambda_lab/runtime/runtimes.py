@@ -75,13 +75,25 @@ class CustomRuntime(Runtime):
         candidates = [code_dir / "bootstrap"] + ([opt_dir / "bootstrap"] if opt_dir else [])
         for candidate in candidates:
             if candidate.is_file() and os.access(candidate, os.X_OK):
-                return WorkerLaunch(argv=[str(candidate)], environment={})
+                return WorkerLaunch(argv=_shell_argv(candidate), environment={})
         return WorkerLaunch(argv=[], environment={})  # the environment reports InvalidEntrypoint
 
     @staticmethod
     def missing_bootstrap_message(code_dir: Path, opt_dir: Path | None) -> str:
         places = " ".join(str(p) for p in [code_dir / "bootstrap"] + ([opt_dir / "bootstrap"] if opt_dir else []))
         return f"Couldn't find valid bootstrap(s): [{places}]"
+
+
+def _shell_argv(bootstrap: Path) -> list[str]:
+    # On Amazon Linux /bin/sh is bash, and AWS's own custom-runtime tutorial relies on it
+    # (`source`, `set -o pipefail`). Where /bin/sh is another shell (dash on Debian), we run
+    # such a bootstrap with bash so that it runs unmodified.
+    with open(bootstrap, "rb") as f:
+        first_line = f.readline(200).strip()
+    bash = shutil.which("bash")
+    if first_line in (b"#!/bin/sh", b"#! /bin/sh") and bash:
+        return [bash, str(bootstrap)]
+    return [str(bootstrap)]
 
 
 class NodeRuntime(Runtime):

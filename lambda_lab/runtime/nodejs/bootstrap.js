@@ -65,11 +65,12 @@ function toFormatted(error) {
 const intoError = (err) => (err instanceof Error ? err : new Error(err));
 
 // --------------------------------------------------------------- logging ---
-// Like AWS's LogPatch (text format): one line per console call,
-// "<ISO time>\t<request id>\t<LEVEL>\t<util.format(...)>". The request id lives
-// under AWS's global symbol; it is undefined during init, printed as "undefined".
-// DEPARTS FROM AWS: AWS turns "\n" inside a message into "\r" when it writes to
-// stdout; we keep "\n", as CloudWatch shows a multi-line message. No JSON format.
+// As AWS's LogPatch (text format, stdout): one line per console call,
+// "<ISO time>\t<request id>\t<LEVEL>\t<util.format(...)>", with the message's own
+// "\n" written as "\r" so a record stays one line (the lab turns them back into
+// "\n", as CloudWatch shows one multi-line event). The request id lives under
+// AWS's global symbol; it is undefined during init, printed as "undefined".
+// AWS_LAMBDA_LOG_LEVEL filters as on AWS; DEPARTS FROM AWS: no JSON log format.
 const REQUEST_ID = Symbol.for('aws.lambda.runtime.requestId');
 const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
 
@@ -84,7 +85,8 @@ function writeOut(text) {
 function patchConsole() {
   const minimum = LEVELS[String(process.env.AWS_LAMBDA_LOG_LEVEL || '').toUpperCase()] || LEVELS.TRACE;
   const logger = (level) => (LEVELS[level] < minimum ? () => {} : (...args) => writeOut(
-    `${new Date().toISOString()}\t${global[REQUEST_ID]}\t${level}\t${util.format(...args)}\n`));
+    `${new Date().toISOString()}\t${global[REQUEST_ID]}\t${level}\t${util.format(...args)}`
+      .replace(/\n/g, '\r') + '\n'));
   Object.assign(console, {
     trace: logger('TRACE'), debug: logger('DEBUG'), info: logger('INFO'), log: logger('INFO'),
     warn: logger('WARN'), error: logger('ERROR'), fatal: logger('FATAL'),
@@ -99,7 +101,7 @@ const API_PREFIX = '/2018-06-01/runtime';
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 }); // as AWS's RAPIDClient
 const ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type';
 
-/** One request to the Runtime API; resolves with { headers, body } once the reply ends. */
+/** One request to the Runtime API; resolves with { status, headers, body } once the reply ends. */
 function callApi(method, urlPath, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request({
@@ -109,7 +111,8 @@ function callApi(method, urlPath, body, headers = {}) {
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({
+        status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -205,7 +208,10 @@ function scheduleIteration(handler) {
 }
 
 async function handleOnce(handler) {
-  const { headers, body } = await nextInvocation();
+  const { status, headers, body } = await nextInvocation();
+  // DEPARTS FROM AWS (which reports it as an error and exits 129): a refused /next
+  // means the lab is closing this environment, so leave without a word.
+  if (status !== 200) process.exit(1);
   const id = headers['lambda-runtime-aws-request-id'];
   global[REQUEST_ID] = id;
   const scheduleNext = () => scheduleIteration(handler);
