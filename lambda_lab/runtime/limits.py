@@ -126,6 +126,18 @@ class _Throttled:
     budget_s: float
     period_start_cpu: float = 0.0
     stopped: bool = False
+    # CPU time it may still use this period. Overshoot (the stop lands a little late) is carried
+    # into the next period as debt, so the long-run share is exact; unused time is not saved up.
+    credit_s: float = 0.0
+
+    def start_period(self) -> None:
+        now = self.probe.cpu_seconds()
+        used = now - self.period_start_cpu
+        self.credit_s = min(self.credit_s - used, 0.0) + self.budget_s
+        self.period_start_cpu = now
+
+    def left_s(self) -> float:
+        return self.credit_s - (self.probe.cpu_seconds() - self.period_start_cpu)
 
 
 class CpuGovernor:
@@ -144,7 +156,8 @@ class CpuGovernor:
         if share >= 1.0:
             return  # a full vCPU or more: nothing to hold back on this machine
         with self._lock:
-            self._tracked[pgid] = _Throttled(pgid, probe, share * self.period_s, probe.cpu_seconds())
+            self._tracked[pgid] = _Throttled(pgid, probe, share * self.period_s, probe.cpu_seconds(),
+                                             credit_s=share * self.period_s)
             self._lock.notify()
 
     def untrack(self, pgid: int) -> None:
@@ -171,11 +184,11 @@ class CpuGovernor:
                 if self._closed:
                     return
                 period_end = time.monotonic() + self.period_s
-                for entry in self._tracked.values():  # a new period: everyone may run again
-                    if entry.stopped:
+                for entry in self._tracked.values():  # a new period: new credit
+                    entry.start_period()
+                    if entry.stopped and entry.credit_s > 0:
                         _signal_group(entry.pgid, signal.SIGCONT)
                         entry.stopped = False
-                    entry.period_start_cpu = entry.probe.cpu_seconds()
             self._police_until(period_end)
 
     def _police_until(self, period_end: float) -> None:
@@ -188,8 +201,7 @@ class CpuGovernor:
                 for entry in self._tracked.values():
                     if entry.stopped:
                         continue
-                    used = entry.probe.cpu_seconds() - entry.period_start_cpu
-                    left = entry.budget_s - used
+                    left = entry.left_s()
                     if left <= 0:
                         _signal_group(entry.pgid, signal.SIGSTOP)
                         entry.stopped = True

@@ -3,12 +3,12 @@
  * lambda_lab's Node.js runtime: a Runtime API (2018-06-01) client that runs a
  * learner's handler the way AWS's nodejs20.x / nodejs22.x runtime does.
  *
- * It follows AWS's own client (aws-lambda-nodejs-runtime-interface-client,
- * the JavaScript v3 line used by nodejs20.x/22.x): the same handler lookup,
- * error names and messages, context object, log line format, callback and
- * beforeExit rules, and exit codes (129 uncaught exception, 128 unhandled
- * rejection). Departures are marked "DEPARTS FROM AWS" below.
- * Node built-ins only; started as `node bootstrap.js` with AWS's env vars.
+ * It follows AWS's own client (aws-lambda-nodejs-runtime-interface-client, the
+ * JavaScript line behind nodejs20.x/22.x): the same handler lookup, error names
+ * and messages, context object, log lines, callback and 'beforeExit' rules, and
+ * exit codes (129 uncaught exception, 128 unhandled rejection). Departures are
+ * marked "DEPARTS FROM AWS". Node built-ins only; started as `node bootstrap.js`
+ * with AWS's environment variables, in the function's code directory.
  */
 const fs = require('fs');
 const http = require('http');
@@ -17,8 +17,8 @@ const util = require('util');
 const { pathToFileURL } = require('url');
 
 // ---------------------------------------------------------------- errors ---
-// AWS names its runtime errors "Runtime.<Class>" through the prototype, so the
-// stack's first line reads e.g. "Runtime.ImportModuleError: Error: Cannot ...".
+// AWS names its runtime errors "Runtime.<Class>" on the prototype, so a stack's
+// first line reads e.g. "Runtime.ImportModuleError: Error: Cannot find module".
 function runtimeErrorClass(name, makeMessage = (m) => m) {
   const cls = class extends Error {
     constructor(cause, extra) { super(makeMessage(cause)); Object.assign(this, extra); }
@@ -32,18 +32,17 @@ const UserCodeSyntaxError = runtimeErrorClass('UserCodeSyntaxError', String);
 const HandlerNotFound = runtimeErrorClass('HandlerNotFound');
 const MalformedHandlerName = runtimeErrorClass('MalformedHandlerName');
 const UnhandledPromiseRejection = runtimeErrorClass('UnhandledPromiseRejection');
-// DEPARTS FROM AWS: AWS's nodejs20.x reports an unserialisable result as a plain
-// "Error: Unable to stringify response body"; we use Python's errorType name.
+// DEPARTS FROM AWS: nodejs20.x reports an unserialisable result as a plain
+// "Error: Unable to stringify response body"; we give it Python's errorType.
 const MarshalError = runtimeErrorClass('MarshalError');
-const NodeJsExit = runtimeErrorClass('NodeJsExit', () =>
-  'The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly ' +
-  'caused by a Promise that was never settled. For more information, see ' +
-  'https://nodejs.org/docs/latest/api/process.html#exit-codes');
+const NodeJsExit = runtimeErrorClass('NodeJsExit', () => 'The Lambda runtime client detected an ' +
+  'unexpected Node.js exit code. This is most commonly caused by a Promise that was never settled. ' +
+  'For more information, see https://nodejs.org/docs/latest/api/process.html#exit-codes');
 
-/** The body AWS posts to /error and /init/error (Errors.toRapidResponse). */
+/** The body AWS posts to /error and /init/error (its Errors.toRapidResponse). */
 function toRapidResponse(error) {
   if (!(util.types.isNativeError(error) || error instanceof Error)) {
-    return { errorType: typeof error, errorMessage: String(error), trace: [] };
+    return { errorType: typeof error, errorMessage: String(error), trace: [] }; // e.g. throw 'oops'
   }
   return {
     errorType: error.name || (error.constructor && error.constructor.name) || 'Error',
@@ -52,7 +51,7 @@ function toRapidResponse(error) {
   };
 }
 
-/** The JSON AWS logs after "Invoke Error" / "Uncaught Exception" (Errors.toFormatted). */
+/** The JSON AWS logs after "Invoke Error" or "Uncaught Exception" (its Errors.toFormatted). */
 function toFormatted(error) {
   const withProps = (_key, v) => (!(v instanceof Error) ? v : Object.assign(
     { errorType: v.name, errorMessage: v.message, code: v.code }, v,
@@ -62,19 +61,17 @@ function toFormatted(error) {
   }
 }
 
-const intoError = (err) => (err instanceof Error ? err : new Error(err));
-
 // --------------------------------------------------------------- logging ---
 // As AWS's LogPatch (text format, stdout): one line per console call,
-// "<ISO time>\t<request id>\t<LEVEL>\t<util.format(...)>", with the message's own
-// "\n" written as "\r" so a record stays one line (the lab turns them back into
-// "\n", as CloudWatch shows one multi-line event). The request id lives under
-// AWS's global symbol; it is undefined during init, printed as "undefined".
-// AWS_LAMBDA_LOG_LEVEL filters as on AWS; DEPARTS FROM AWS: no JSON log format.
+// "<ISO time>\t<request id>\t<LEVEL>\t<util.format(...)>", the message's own "\n"
+// written as "\r" so a record stays one line (the lab turns "\r" back into "\n",
+// as CloudWatch shows one multi-line event). The request id sits under AWS's
+// global symbol: undefined during INIT, printed "undefined" as AWS does.
+// AWS_LAMBDA_LOG_LEVEL filters as on AWS. DEPARTS FROM AWS: no JSON log format.
 const REQUEST_ID = Symbol.for('aws.lambda.runtime.requestId');
 const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
 
-/** Synchronous, so each line is in the log file before the result is posted. */
+/** Synchronous, so every line is in the log file before the result is posted. */
 function writeOut(text) {
   const buf = Buffer.from(text, 'utf8');
   for (let off = 0; off < buf.length;) {
@@ -83,7 +80,7 @@ function writeOut(text) {
 }
 
 function patchConsole() {
-  const minimum = LEVELS[String(process.env.AWS_LAMBDA_LOG_LEVEL || '').toUpperCase()] || LEVELS.TRACE;
+  const minimum = LEVELS[String(process.env.AWS_LAMBDA_LOG_LEVEL).toUpperCase()] || LEVELS.TRACE;
   const logger = (level) => (LEVELS[level] < minimum ? () => {} : (...args) => writeOut(
     `${new Date().toISOString()}\t${global[REQUEST_ID]}\t${level}\t${util.format(...args)}`
       .replace(/\n/g, '\r') + '\n'));
@@ -93,91 +90,82 @@ function patchConsole() {
   });
 }
 
-const logError = (label, err) => console.error(label, toFormatted(intoError(err)));
+const logError = (label, err) =>
+  console.error(label, toFormatted(err instanceof Error ? err : new Error(err)));
 
 // ----------------------------------------------------- Runtime API client ---
 const [API_HOST, API_PORT] = String(process.env.AWS_LAMBDA_RUNTIME_API).split(':');
-const API_PREFIX = '/2018-06-01/runtime';
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 }); // as AWS's RAPIDClient
-const ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type';
 
 /** One request to the Runtime API; resolves with { status, headers, body } once the reply ends. */
 function callApi(method, urlPath, body, headers = {}) {
+  if (body !== undefined) {
+    headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers };
+  }
   return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: API_HOST, port: Number(API_PORT), path: API_PREFIX + urlPath, method, agent,
-      headers: body === undefined ? headers : Object.assign(
-        { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }, headers),
-    }, (res) => {
+    const req = http.request({ host: API_HOST, port: Number(API_PORT), method, agent, headers,
+      path: `/2018-06-01/runtime${urlPath}` }, (res) => {
       const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({
+      res.on('data', (c) => chunks.push(c)).on('error', reject).on('end', () => resolve({
         status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
     });
-    req.on('error', reject);
-    req.end(body);
+    req.on('error', reject).end(body);
   });
 }
 
 const nextInvocation = () => callApi('GET', '/invocation/next');
 const postResponse = (id, json) => callApi('POST', `/invocation/${encodeURIComponent(id)}/response`, json);
-function postError(urlPath, error) {
-  const doc = toRapidResponse(error);
-  const errorType = String(doc.errorType).replace(/[^\x20-\x7e]/g, ''); // must be a legal header
-  return callApi('POST', urlPath, JSON.stringify(doc), { [ERROR_TYPE_HEADER]: errorType });
-}
 const postInvocationError = (id, error) => postError(`/invocation/${encodeURIComponent(id)}/error`, error);
 const postInitError = (error) => postError('/init/error', error);
+function postError(urlPath, error) {
+  const doc = toRapidResponse(error);
+  const errorType = String(doc.errorType).replace(/[^\x20-\x7e]/g, ''); // a legal header value
+  return callApi('POST', urlPath, JSON.stringify(doc), { 'Lambda-Runtime-Function-Error-Type': errorType });
+}
 
 // ---------------------------------------------------------- user function ---
 // AWS's UserFunction.load: "<dir>/<module>.<export path>", where the module is
 // the basename up to its FIRST dot (so "index.a.b" is export a.b of index).
-
 async function loadHandler(appRoot, fullHandler) {
   if (fullHandler.includes('..')) {
     throw new MalformedHandlerName(`'${fullHandler}' is not a valid handler name. ` +
       'Use absolute paths when specifying root directories in handler names.');
   }
   const base = path.basename(fullHandler);
-  const moduleRoot = fullHandler.substring(0, fullHandler.indexOf(base));
   const match = base.match(/^([^.]*)\.(.*)$/);
   if (!match) throw new MalformedHandlerName('Bad handler');
-  const [, moduleName, exportPath] = match;
-
-  const userModule = await loadUserModule(appRoot, moduleRoot, moduleName);
-  const handler = exportPath.split('.').reduce((obj, key) => obj && obj[key], userModule);
+  const moduleRoot = fullHandler.substring(0, fullHandler.indexOf(base));
+  const userModule = await loadUserModule(appRoot, moduleRoot, match[1]);
+  const handler = match[2].split('.').reduce((obj, key) => obj && obj[key], userModule);
   if (!handler) throw new HandlerNotFound(`${fullHandler} is undefined or not exported`);
   if (typeof handler !== 'function') throw new HandlerNotFound(`${fullHandler} is not a function`);
   return handler;
 }
 
-/** Wraps load failures the way AWS does: SyntaxError and MODULE_NOT_FOUND get Runtime.* names. */
+/** Load failures as AWS reports them: SyntaxError and MODULE_NOT_FOUND get Runtime.* names. */
 async function loadUserModule(appRoot, moduleRoot, moduleName) {
   try {
     return await tryLoad(appRoot, moduleRoot, moduleName);
   } catch (e) {
     if (e instanceof SyntaxError) throw new UserCodeSyntaxError(e, { stack: e.stack });
     if (e && e.code === 'MODULE_NOT_FOUND') throw new ImportModuleError(e);
-    throw e; // any other top-level throw keeps its own name
+    throw e; // any other throw at the module's top level keeps its own name
   }
 }
 
-/** AWS's search order: bare path, .js (CommonJS), .js (ES module package), .mjs, .cjs, then Node's resolver. */
+/** AWS's order: bare path, .js (CommonJS), .js (ES module package), .mjs, .cjs, then Node's resolver. */
 async function tryLoad(appRoot, moduleRoot, moduleName) {
   const file = path.resolve(appRoot, moduleRoot, moduleName);
   const requireIf = (p) => (fs.existsSync(p) ? require(p) : undefined);
   const importIf = async (p) => (fs.existsSync(p) ? import(pathToFileURL(p).href) : undefined);
-  const esmPackage = isEsmPackage(path.dirname(file));
-  const loaded = requireIf(file) || (!esmPackage && requireIf(file + '.js')) ||
-    (esmPackage && (await importIf(file + '.js'))) || (await importIf(file + '.mjs')) ||
-    requireIf(file + '.cjs');
-  if (loaded) return loaded;
-  // Same fallback as AWS; its error gives the familiar "Cannot find module 'index'\nRequire stack:".
-  return require(require.resolve(moduleName, { paths: [appRoot, moduleRoot] }));
+  const esm = isEsmPackage(path.dirname(file));
+  const loaded = requireIf(file) || (!esm && requireIf(file + '.js')) ||
+    (esm && (await importIf(file + '.js'))) || (await importIf(file + '.mjs')) || requireIf(file + '.cjs');
+  // The fallback is AWS's too; its error is the familiar "Cannot find module 'index'\nRequire stack:".
+  return loaded || require(require.resolve(moduleName, { paths: [appRoot, moduleRoot] }));
 }
 
-/** True when the nearest package.json (stopping at node_modules) says "type": "module". */
+/** True when the nearest package.json (not looking past node_modules) says "type": "module". */
 function isEsmPackage(folder) {
   if (folder.endsWith('/node_modules')) return false;
   const pj = path.join(folder, 'package.json');
@@ -187,13 +175,13 @@ function isEsmPackage(folder) {
       return false;
     }
   }
-  return folder === path.dirname(folder) ? false : isEsmPackage(path.dirname(folder));
+  return folder !== path.dirname(folder) && isEsmPackage(path.dirname(folder));
 }
 
-// --------------------------------------------------------- invoke loop ---
-// As AWS's Runtime.js: one process-wide 'beforeExit' listener that the current
-// invocation replaces; the error callbacks post to init/error until the first
-// invocation, then to that invocation's /error, and end the process.
+// ----------------------------------------------------------- invoke loop ---
+// As AWS's Runtime.js: one 'beforeExit' listener, replaced by each invocation;
+// the error callbacks post to /init/error until the first event, then to that
+// invocation's /error, and end the process.
 let beforeExitListener = () => {};
 const errorCallbacks = {
   uncaughtException: (err) => postInitError(err).finally(() => process.exit(129)),
@@ -209,32 +197,32 @@ function scheduleIteration(handler) {
 
 async function handleOnce(handler) {
   const { status, headers, body } = await nextInvocation();
-  // DEPARTS FROM AWS (which reports it as an error and exits 129): a refused /next
-  // means the lab is closing this environment, so leave without a word.
+  // DEPARTS FROM AWS (there a failed /next is reported and exits 129): a refused
+  // /next means the lab is closing this environment, so leave quietly.
   if (status !== 200) process.exit(1);
   const id = headers['lambda-runtime-aws-request-id'];
   global[REQUEST_ID] = id;
   const scheduleNext = () => scheduleIteration(handler);
   const { callback, callbackContext, markCompleted } = buildCallbackContext(id, scheduleNext);
-
   errorCallbacks.uncaughtException = (err) => postInvocationError(id, err).finally(() => process.exit(129));
   errorCallbacks.unhandledRejection = (err) => postInvocationError(id, err).finally(() => process.exit(128));
-  // The event loop emptied before the handler answered: an async handler whose
-  // promise never settles is an error; a sync one that never called back returns null.
+
+  // The event loop emptied and nobody answered: an async handler's promise never
+  // settled (an error); a sync handler never called back (the result is null).
   const isAsync = handler.constructor && handler.constructor.name === 'AsyncFunction';
   beforeExitListener = () => {
     markCompleted();
     beforeExitListener = () => {};
-    if (!isAsync) { postResponse(id, 'null').then(scheduleNext); return; }
+    if (!isAsync) return postResponse(id, 'null').then(scheduleNext);
     const err = new NodeJsExit();
     logError('Invoke Error', err);
-    postInvocationError(id, err).then(scheduleNext);
+    return postInvocationError(id, err).then(scheduleNext);
   };
   try {
     if (headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = headers['lambda-runtime-trace-id'];
     else delete process.env._X_AMZN_TRACE_ID;
     const context = Object.assign(callbackContext, contextData(headers));
-    // AWS always passes the callback; a returned promise (async handler) settles the invocation.
+    // As AWS: the callback is always passed; a returned promise settles the invocation.
     const result = handler(JSON.parse(body), context, callback);
     if (result && typeof result.then === 'function') {
       result.then(callbackContext.succeed, callbackContext.fail).catch(callbackContext.fail);
@@ -244,7 +232,7 @@ async function handleOnce(handler) {
   }
 }
 
-/** AWS's InvokeContext: the context fields, from the environment then the /next headers. */
+/** AWS's InvokeContext: the context's fields, from the environment and the /next headers. */
 function contextData(headers) {
   const parseJson = (value, name) => {
     if (value === undefined) return undefined;
@@ -268,40 +256,40 @@ function contextData(headers) {
 
 /**
  * AWS's CallbackContext: callback(err, result), context.done/succeed/fail and
- * callbackWaitsForEmptyEventLoop. Only the first of them counts. With
- * callbackWaitsForEmptyEventLoop true (the default) the result is posted when
- * the event loop empties ('beforeExit'), exactly as AWS does; so a pending
- * timer or open socket delays the response until it ends or the timeout.
+ * callbackWaitsForEmptyEventLoop; only the first of them counts. With
+ * callbackWaitsForEmptyEventLoop true (the default) the result is posted once
+ * the event loop is empty ('beforeExit'), exactly as AWS does: a pending timer
+ * or open socket holds the response back until it ends (or the timeout).
  */
 function buildCallbackContext(requestId, scheduleNext) {
   let completed = false;
-  let waitForEmptyEventLoop = true;
   let finished = false;
+  let waitForEmptyEventLoop = true;
 
+  const postFailure = (err) => {
+    logError('Invoke Error', err);
+    postInvocationError(requestId, err).then(scheduleNext);
+  };
   const complete = (result) => {
     if (completed) {
-      console.error('Invocation has already been reported as done. Cannot call complete more than once per invocation.');
+      console.error('Invocation has already been reported as done. ' +
+        'Cannot call complete more than once per invocation.');
       return;
     }
     completed = true;
     let json;
     try { json = JSON.stringify(result === undefined ? null : result); } catch (e) { json = e; }
-    if (typeof json === 'string') { postResponse(requestId, json).then(scheduleNext); return; }
-    const err = new MarshalError('Unable to stringify response body');
+    if (typeof json === 'string') return postResponse(requestId, json).then(scheduleNext);
+    const err = new MarshalError('Unable to stringify response body'); // circular, BigInt, a function...
     if (json instanceof Error) err.stack = `${err.name}: ${err.message}\n${json.stack}`;
-    postFailure(err);
-  };
-  const postFailure = (err) => {
-    logError('Invoke Error', err);
-    postInvocationError(requestId, err).then(scheduleNext);
+    return postFailure(err);
   };
   const done = (err, result) => {
     beforeExitListener = () => {};
-    if (err !== undefined && err !== null) postFailure(err); else complete(result);
+    return err !== undefined && err !== null ? postFailure(err) : complete(result);
   };
   const callback = (err, result) => {
-    if (err !== undefined && err !== null) return done(err);
-    if (!waitForEmptyEventLoop) return done(null, result);
+    if ((err !== undefined && err !== null) || !waitForEmptyEventLoop) return done(err, result);
     beforeExitListener = () => { beforeExitListener = () => {}; setImmediate(() => complete(result)); };
   };
   const firstOnly = (fn) => (...args) => { if (!finished) { finished = true; fn(...args); } };
@@ -310,7 +298,7 @@ function buildCallbackContext(requestId, scheduleNext) {
     get callbackWaitsForEmptyEventLoop() { return waitForEmptyEventLoop; },
     set callbackWaitsForEmptyEventLoop(value) { waitForEmptyEventLoop = value; },
     succeed: firstOnly((result) => done(null, result)),
-    fail: firstOnly((err) => done(err === undefined || err === null ? 'handled' : err, null)),
+    fail: firstOnly((err) => done(err === undefined || err === null ? 'handled' : err)),
     done: firstOnly(done),
   };
   return { callback: firstOnly(callback), callbackContext, markCompleted: () => { completed = true; } };
@@ -329,10 +317,9 @@ async function main() {
     errorCallbacks.unhandledRejection(err);
   });
   process.on('beforeExit', () => beforeExitListener());
-
+  // A load failure takes AWS's road: logged as "Uncaught Exception", posted to
+  // /init/error, exit 129.
   const appRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
-  // A load failure takes the same road as in AWS: logged as "Uncaught Exception",
-  // posted to /init/error, exit 129.
   const handler = await loadHandler(appRoot, process.env._HANDLER || '');
   scheduleIteration(handler);
 }
