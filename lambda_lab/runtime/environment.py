@@ -316,43 +316,39 @@ class ExecutionEnvironment:
         peak_mb = max(peak_mb, self._probe.peak_rss_mb())
         if ended is None and peak_mb > self.spec.memory_mb:
             ended = "memory"  # it went over between two looks: AWS would have killed it
-        if ended is None and not self._waiting_for_event:
-            ended = "exit" if not self._alive() else "hung"
-            if kind == "response" and ended == "hung":
-                ended = None  # it answered in time but never asked for more: retire it quietly
-                self.close("runtime did not ask for the next event")
         return self._outcome(invocation, ended, kind, value, cold, init_ms, duration_ms, peak_mb)
 
     def _outcome(self, invocation, ended, kind, value, cold, init_ms, duration_ms, peak_mb) -> Outcome:
         request_id = invocation.request_id
+        if ended is None and not self._waiting_for_event:
+            # The runtime answered, then died or never asked for the next event: the answer
+            # stands (the invocation was complete), and the environment is retired.
+            self._kill()
+        output = self._read_output()  # before any close(): it removes the scratch directory
         payload, error, status = None, None, None
-        if ended == "memory":
-            peak_mb = self.spec.memory_mb  # AWS never reports more than the memory size
         if ended == "timeout":
             # AWS discards an environment after a timeout; the next request is a cold start.
-            self.close("timeout")
             error, status = _timeout_document(self._clock.now(), request_id, self.spec.timeout_s), "timeout"
-        elif ended in ("memory", "exit", "hung"):
+            output += error["errorMessage"] + "\n"
+        elif ended is not None:  # out of memory, or the runtime exited mid-invocation
             self._kill()  # a memory kill is SIGKILL, as on AWS; the exit code is read below
             error, status = self._exit_error(request_id), "error"
-            self.close({"memory": "out of memory", "exit": "runtime exited", "hung": "runtime hung"}[ended])
+            output += f"{error['errorMessage']}\n{error['errorType']}\n"
+            if ended == "memory":
+                peak_mb = self.spec.memory_mb  # AWS never reports more than the memory size
         elif kind == "response":
             payload = value
         else:
-            error, status = value, "error"
+            error = value
             if "stackTrace" in error:
                 error["requestId"] = request_id
-        output = self._read_output()
-        if ended == "timeout":
-            output += error["errorMessage"] + "\n"
-        elif ended in ("memory", "exit", "hung"):
-            output += f"{error['errorMessage']}\n{error['errorType']}\n"
-        if self.state is not EnvironmentState.DEAD:
+        if ended is not None or not self._alive():
+            self.close(ended or "runtime exited after answering")
+        elif self.state is not EnvironmentState.DEAD:
             self.state = EnvironmentState.IDLE
-        return Outcome(request_id=request_id, payload=payload, error=error,
-                       status=status if ended else None, error_type=error.get("errorType") if ended else None,
-                       cold=cold, init_ms=init_ms, duration_ms=duration_ms,
-                       max_memory_mb=int(round(peak_mb)), output=output)
+        return Outcome(request_id=request_id, payload=payload, error=error, status=status,
+                       error_type=error.get("errorType") if ended else None, cold=cold, init_ms=init_ms,
+                       duration_ms=duration_ms, max_memory_mb=int(round(peak_mb)), output=output)
 
     def _exit_error(self, request_id: str) -> dict:
         code = self._process.poll() if self._process is not None else None

@@ -76,3 +76,15 @@ def test_a_response_over_6_mb_is_function_response_size_too_large(service):
                                             memory_mb=512))
     result = service.invoke("big")
     assert result.error["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+def test_output_written_just_before_a_timeout_is_kept_in_the_logs(service):
+    service.create_function(python_function("last-words", """
+    import time
+    def handler(e, c):
+        print("about to hang")
+        time.sleep(10)
+    """, timeout_s=1))
+    result = service.invoke("last-words")
+    assert "about to hang" in result.logs
+    assert result.logs.index("about to hang") < result.logs.index("Task timed out")

@@ -218,6 +218,15 @@ def test_environment_survives_a_handler_error(svc):
     assert (json.loads(r.payload), r.cold) == (2, False)
 
 
+def test_uncaught_exception_is_logged_before_the_runtime_exits(svc):
+    r = run(svc, index_js("exports.handler = (event, context, callback) => {\n"
+                          "  setTimeout(() => { throw new RangeError('late'); }, 10);\n};"))
+    assert r.function_error == "Unhandled"
+    # The runtime posted the error before exiting: that error is the invocation's answer.
+    assert r.error["errorType"] == "RangeError"
+    assert f"\t{r.request_id}\tERROR\tUncaught Exception \t" in r.logs
+
+
 # -- init errors ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("files, handler, error_type, message_start", [
