@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Protocol
 
-__all__ = ["Clock", "SystemClock", "ManualClock"]
+__all__ = ["Clock", "SystemClock", "ManualClock", "LabClock"]
 
 
 class Clock(Protocol):
@@ -46,3 +46,45 @@ class ManualClock:
 
     def __repr__(self) -> str:
         return f"ManualClock(now={self._now:.3f})"
+
+
+class LabClock:
+    """Wall time that a notebook can move forward or speed up.
+
+    ``advance(600)`` jumps ten minutes (idle environments are reclaimed, retries come due);
+    ``speed = 360`` makes one real second count as six simulated minutes.
+    """
+
+    def __init__(self, start: float | None = None, speed: float = 1.0):
+        self._lock = threading.Lock()
+        self._base = time.time() if start is None else float(start)
+        self._mono = time.monotonic()
+        self._speed = float(speed)
+
+    def now(self) -> float:
+        with self._lock:
+            return self._base + (time.monotonic() - self._mono) * self._speed
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError(f"a clock cannot go backwards (got {seconds} s)")
+        with self._lock:
+            self._base += seconds
+            return self._base + (time.monotonic() - self._mono) * self._speed
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @speed.setter
+    def speed(self, factor: float) -> None:
+        if factor <= 0:
+            raise ValueError("speed must be positive (1 = real time)")
+        with self._lock:
+            now = time.monotonic()
+            self._base += (now - self._mono) * self._speed
+            self._mono = now
+            self._speed = float(factor)
+
+    def __repr__(self) -> str:
+        return f"LabClock(speed={self._speed:g})"

@@ -182,6 +182,24 @@ class LambdaService:
         current.pool.retire()
         return config
 
+    def deploy_version(self, config: FunctionConfig, version: str = LATEST) -> bool:
+        """Create or replace one version's code and configuration, as a control plane would.
+
+        Returns True when something changed; the old version's environments then retire.
+        """
+        config = config.validated()
+        with self._lock:
+            self._check_open()
+            versions = self._functions.setdefault(config.name, {})
+            self._next_version.setdefault(config.name, 1)
+            current = versions.get(version)
+            if current is not None and current.config == config:
+                return False
+            versions[version] = self._new_version(config, version)
+        if current is not None:
+            current.pool.retire()
+        return True
+
     def publish_version(self, name: str) -> str:
         with self._lock:
             latest = self._version(name, LATEST)

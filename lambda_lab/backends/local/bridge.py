@@ -1,0 +1,131 @@
+"""The one hook: moto's Lambda control plane, our data plane.
+
+moto stores functions, versions, aliases and configuration, and calls
+``LambdaFunction._invoke_lambda`` for direct Invoke and for the S3, SQS, SNS, DynamoDB-stream and
+Kinesis triggers (its own Docker path lives there). We replace that method so every one of those
+paths runs the function in the local Lambda service. moto is pinned because this is private API.
+
+Functions are synchronised lazily: before each invocation the moto function's code and
+configuration are compared with what the service runs, and a change retires the old
+environments, exactly as a code or configuration update does on AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Callable
+
+from moto.awslambda.models import LambdaFunction, lambda_backends
+
+from ...errors import LambdaLabError, ResourceNotFoundError, TooManyRequestsError
+from ...runtime import FunctionConfig, InvocationResult, LambdaService
+
+__all__ = ["MotoLambdaBridge"]
+
+InvocationListener = Callable[[InvocationResult, LambdaFunction], None]
+ThrottleListener = Callable[[LambdaFunction], None]
+
+_active: "MotoLambdaBridge | None" = None
+_original_invoke_lambda = LambdaFunction._invoke_lambda
+
+
+def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+    """Replaces moto's method: (payload, errored, logs) from a real run."""
+    bridge = _active
+    if bridge is None:
+        return _original_invoke_lambda(self, event)
+    return bridge.invoke_for_moto(self, event)
+
+
+class MotoLambdaBridge:
+    """Runs moto's functions in the local Lambda service and reports each invocation."""
+
+    def __init__(self, service: LambdaService, *, account_id: str, region: str):
+        self.service = service
+        self.account_id = account_id
+        self.region = region
+        self.on_invocation: list[InvocationListener] = []
+        self.on_throttle: list[ThrottleListener] = []
+        self._sync_lock = threading.Lock()
+
+    # -- installing the hook --------------------------------------------------------------
+
+    def install(self) -> None:
+        global _active
+        _active = self
+        LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+
+    def uninstall(self) -> None:
+        global _active
+        if _active is self:
+            _active = None
+            LambdaFunction._invoke_lambda = _original_invoke_lambda  # type: ignore[method-assign]
+
+    # -- moto's functions -----------------------------------------------------------------
+
+    @property
+    def backend(self):
+        return lambda_backends[self.account_id][self.region]
+
+    def resolve(self, name_or_arn: str, qualifier: str | None = None) -> LambdaFunction:
+        """The moto function (a version, for a version or alias qualifier)."""
+        try:
+            return self.backend.get_function(name_or_arn, qualifier)
+        except Exception as exc:  # moto's UnknownFunctionException and friends
+            raise ResourceNotFoundError(str(getattr(exc, "message", "")) or
+                                        f"Function not found: {name_or_arn}" + (f":{qualifier}" if qualifier else "")) from None
+
+    def version_of(self, fn: LambdaFunction) -> str:
+        return str(fn.version)
+
+    def sync(self, fn: LambdaFunction) -> str:
+        """Make the service run exactly what moto holds for this function version."""
+        version = self.version_of(fn)
+        config = FunctionConfig(
+            name=fn.function_name, code=fn.code_bytes, handler=fn.handler or "", runtime=fn.run_time or "",
+            memory_mb=int(fn.memory_size), timeout_s=int(fn.timeout),
+            environment=dict(fn.environment_vars or {}), layers=tuple(self._layer_bytes(fn)))
+        with self._sync_lock:
+            self.service.deploy_version(config, version)
+            reserved = fn.reserved_concurrency
+            self.service.ledger.reserve(fn.function_name, None if reserved in (None, "") else int(reserved))
+        return version
+
+    def _layer_bytes(self, fn: LambdaFunction) -> list[bytes]:
+        layers = []
+        for layer in fn.layers or []:
+            arn = layer["Arn"] if isinstance(layer, dict) else layer
+            found = self.backend._layers.get_layer_version_by_arn(arn)
+            if found is None:
+                raise ResourceNotFoundError(f"Layer version {arn} does not exist: publish it first "
+                                            "(publish_layer_version) or fix the ARN.")
+            layers.append(found.code_bytes)
+        return layers
+
+    # -- invoking -------------------------------------------------------------------------
+
+    def invoke(self, fn: LambdaFunction, payload: bytes, *, asynchronous: bool = False,
+               client_context: str | None = None) -> InvocationResult:
+        """One real invocation. Raises TooManyRequestsError and the other API errors."""
+        version = self.sync(fn)
+        try:
+            result = self.service.invoke(fn.function_name, payload, version, asynchronous=asynchronous,
+                                         client_context=client_context)
+        except TooManyRequestsError:
+            for listener in self.on_throttle:
+                listener(fn)
+            raise
+        for listener in self.on_invocation:
+            listener(result, fn)
+        return result
+
+    def invoke_for_moto(self, fn: LambdaFunction, event: Any) -> tuple[str, bool, str]:
+        """moto's triggers call this: answer in its (payload, errored, logs) form, never raise."""
+        payload = event if isinstance(event, (bytes, str)) else json.dumps({} if event is None else event)
+        try:
+            result = self.invoke(fn, payload.encode() if isinstance(payload, str) else payload)
+        except LambdaLabError as exc:
+            document = {"errorType": exc.aws_code or type(exc).__name__, "errorMessage": str(exc)}
+            return json.dumps(document), True, ""
+        return result.payload.decode("utf-8", errors="replace"), result.error is not None, result.logs

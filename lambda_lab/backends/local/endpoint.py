@@ -1,0 +1,178 @@
+"""The local lab as one AWS-compatible HTTP endpoint: moto's control plane, our Lambda data plane.
+
+    endpoint = LocalEndpoint()        # moto + the Lambda service, on a free loopback port
+    endpoint.url                      # http://127.0.0.1:<port>, for boto3, the AWS CLI, handlers
+    endpoint.close()
+
+moto's state lives in process-wide backends, so one endpoint runs per process at a time; starting
+a second closes the first (a notebook cell run twice must not fail).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import warnings
+
+import boto3
+from moto.moto_api._internal.models import moto_api_backend
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+from ...clock import Clock, LabClock
+from ...errors import ServiceClosedError
+from ...runtime import LambdaService
+from ...runtime.pool import DEFAULT_KEEP_ALIVE_S
+from .async_invoke import AsyncEvent, AsyncInvoker
+from .bridge import MotoLambdaBridge
+from .cloudwatch import CloudWatchWriter
+from .lambda_api import LambdaApiMiddleware
+
+__all__ = ["LocalEndpoint", "ACCOUNT_ID", "LOCAL_CREDENTIALS", "DEFAULT_ROLE_NAME"]
+
+ACCOUNT_ID = "123456789012"           # moto's default account
+LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+DEFAULT_ROLE_NAME = "lambda-role"     # created up front, so AWS's CLI tutorial runs as written
+# What AWS's managed AWSLambdaBasicExecutionRole grants (moto does not load managed policies).
+_BASIC_EXECUTION = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+     "Resource": "*"}]}
+_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+_current: "LocalEndpoint | None" = None
+_current_lock = threading.Lock()
+
+
+class _QuietRequestHandler(MotoRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        pass  # one line per AWS call would drown a notebook's output
+
+
+class _LateApp:
+    """The server is bound before the app exists (the app needs the server's port)."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+class LocalEndpoint:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, region: str = "us-east-1",
+                 concurrency_limit: int = 10, keep_alive_s: float = DEFAULT_KEEP_ALIVE_S,
+                 clock: Clock | None = None):
+        global _current
+        with _current_lock:
+            if _current is not None:
+                warnings.warn("A local lab was already running in this process; it has been closed "
+                              "(one local lab runs per kernel).", stacklevel=3)
+                _current.close()
+            moto_api_backend.reset()  # a fresh account: no leftovers from an earlier lab
+            _current = self
+        self.region = region
+        self.clock = clock or LabClock()
+        self._closed = False
+        late = _LateApp()
+        self._server = make_server(host, port, late, threaded=True, request_handler=_QuietRequestHandler)
+        self.url = f"http://{host}:{self._server.server_port}"
+        self.service = LambdaService(region=region, account_id=ACCOUNT_ID, concurrency_limit=concurrency_limit,
+                                     keep_alive_s=keep_alive_s, clock=self.clock, endpoint_url=self.url)
+        self.bridge = MotoLambdaBridge(self.service, account_id=ACCOUNT_ID, region=region)
+        self.cloudwatch = CloudWatchWriter(self.service, account_id=ACCOUNT_ID, region=region)
+        self.bridge.on_invocation.append(self.cloudwatch.invocation)
+        self.bridge.on_throttle.append(self.cloudwatch.throttle)
+        self.invoker = AsyncInvoker(run=self._run_async, settings=self._async_settings, deliver=self._deliver,
+                                    clock=self.clock)
+        self.api = LambdaApiMiddleware(DomainDispatcherApplication(create_backend_app),
+                                       bridge=self.bridge, invoker=self.invoker)
+        late.app = self.api
+        self.bridge.install()
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="lambda-lab-endpoint", daemon=True)
+        self._thread.start()
+        self._create_default_role()
+
+    # -- clients --------------------------------------------------------------------------
+
+    def session(self) -> boto3.Session:
+        return boto3.Session(region_name=self.region, **LOCAL_CREDENTIALS)
+
+    def client(self, service: str, **kwargs):
+        if self._closed:
+            raise ServiceClosedError("This local lab is closed; start a new one with Lab.local().")
+        return self.session().client(service, endpoint_url=self.url, **kwargs)
+
+    @property
+    def default_role_arn(self) -> str:
+        return f"arn:aws:iam::{ACCOUNT_ID}:role/{DEFAULT_ROLE_NAME}"
+
+    def _create_default_role(self) -> None:
+        iam = self.client("iam")
+        iam.create_role(RoleName=DEFAULT_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(_TRUST),
+                        Description="Execution role for the local lab's functions")
+        iam.put_role_policy(RoleName=DEFAULT_ROLE_NAME, PolicyName="AWSLambdaBasicExecutionRole",
+                            PolicyDocument=json.dumps(_BASIC_EXECUTION))
+
+    # -- asynchronous invocations -----------------------------------------------------------
+
+    def _run_async(self, event: AsyncEvent):
+        fn = self.bridge.resolve(event.name, event.qualifier)
+        return self.bridge.invoke(fn, event.payload, asynchronous=True)
+
+    def _async_settings(self, event: AsyncEvent) -> dict:
+        settings: dict = {}
+        try:
+            config = self.bridge.backend.get_function_event_invoke_config(event.name)
+            settings.update(config)
+        except Exception:  # noqa: BLE001 - no event invoke config: AWS's defaults apply
+            pass
+        target = self.api.dead_letter_targets.get(event.name)
+        if target:
+            settings["DeadLetterTargetArn"] = target
+        return settings
+
+    def _deliver(self, arn: str, record: dict, event: AsyncEvent, dead_letter: bool) -> None:
+        """Send a destination record (or, for a dead-letter queue, the event) to SQS/SNS/Lambda/EventBridge."""
+        service = arn.split(":")[2]
+        error = (event.last_result.error or {}) if event.last_result else {}
+        message = event.payload.decode("utf-8", errors="replace") if dead_letter else json.dumps(record)
+        attributes = {"RequestID": {"DataType": "String", "StringValue": event.request_id},
+                      "ErrorCode": {"DataType": "String", "StringValue": "200"},
+                      "ErrorMessage": {"DataType": "String", "StringValue": str(error.get("errorMessage", ""))[:256]}}
+        if service == "sqs":
+            sqs = self.client("sqs")
+            url = sqs.get_queue_url(QueueName=arn.split(":")[5], QueueOwnerAWSAccountId=arn.split(":")[4])["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody=message, **({"MessageAttributes": attributes} if dead_letter else {}))
+        elif service == "sns":
+            self.client("sns").publish(TopicArn=arn, Message=message,
+                                       **({"MessageAttributes": attributes} if dead_letter else {}))
+        elif service == "lambda":
+            self.client("lambda").invoke(FunctionName=arn, InvocationType="Event", Payload=message.encode())
+        elif service == "events":
+            outcome = "Success" if record.get("requestContext", {}).get("condition") == "Success" else "Failure"
+            self.client("events").put_events(Entries=[{
+                "EventBusName": arn, "Source": "lambda", "Detail": message,
+                "DetailType": f"Lambda Function Invocation Result - {outcome}"}])
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        global _current
+        if self._closed:
+            return
+        self._closed = True
+        self.bridge.uninstall()
+        self.invoker.close()
+        self._server.shutdown()
+        self._server.server_close()
+        self.service.close()
+        with _current_lock:
+            if _current is self:
+                _current = None
+
+    def __enter__(self) -> "LocalEndpoint":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

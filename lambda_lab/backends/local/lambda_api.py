@@ -1,0 +1,236 @@
+"""The parts of Lambda's HTTP API that the local lab answers itself, in front of moto.
+
+moto answers the control plane. We answer Invoke (so throttling, payload limits, ``LogType=Tail``
+and ``InvocationType=Event`` behave as on AWS), provisioned concurrency and GetAccountSettings
+(moto 5.2.5 has neither), and we check reserved concurrency against the lab's account limit before
+moto stores it. Everything else passes through untouched.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import threading
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+from urllib.parse import parse_qs, unquote
+
+from ...errors import LambdaLabError, RequestEntityTooLargeError
+from ...runtime.limits import ASYNC_PAYLOAD_LIMIT, UNZIPPED_CODE_LIMIT, ZIPPED_CODE_LIMIT
+from .async_invoke import AsyncInvoker
+from .bridge import MotoLambdaBridge
+
+__all__ = ["LambdaApiMiddleware"]
+
+_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+_FUNCTION = r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)"
+_ROUTES = [
+    ("POST", re.compile(_FUNCTION + r"/invocations/?$"), "invoke"),
+    ("PUT", re.compile(_FUNCTION + r"/provisioned-concurrency/?$"), "put_provisioned"),
+    ("GET", re.compile(_FUNCTION + r"/provisioned-concurrency/?$"), "get_provisioned"),
+    ("DELETE", re.compile(_FUNCTION + r"/provisioned-concurrency/?$"), "delete_provisioned"),
+    ("PUT", re.compile(_FUNCTION + r"/concurrency/?$"), "put_reserved"),
+    ("DELETE", re.compile(_FUNCTION + r"/concurrency/?$"), "delete_reserved"),
+    ("GET", re.compile(r"/(?P<api>[0-9-]+)/account-settings/?$"), "account_settings"),
+    ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/?$"), "remember_dead_letter"),
+    ("PUT", re.compile(_FUNCTION + r"/configuration/?$"), "remember_dead_letter"),
+]
+_LOG_TAIL_BYTES = 4096
+
+Response = tuple[int, dict[str, str], bytes]
+
+
+class _PassThrough(Exception):
+    """Let moto answer this request."""
+
+
+class LambdaApiMiddleware:
+    def __init__(self, app: Callable, *, bridge: MotoLambdaBridge, invoker: AsyncInvoker):
+        self._app = app
+        self._bridge = bridge
+        self._invoker = invoker
+        self.dead_letter_targets: dict[str, str] = {}
+        self._provisioned: dict[tuple[str, str], dict] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        route = self._route(environ)
+        if route is None:
+            return self._app(environ, start_response)
+        action, match = route
+        body = _read_body(environ)
+        try:
+            status, headers, payload = getattr(self, action)(environ, match, body)
+        except _PassThrough:
+            environ["wsgi.input"] = io.BytesIO(body)  # moto reads the body again
+            return self._app(environ, start_response)
+        except LambdaLabError as exc:
+            status, headers, payload = _error(exc)
+        start_response(f"{status} {_REASONS.get(status, '')}",
+                       [("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
+                        *headers.items()])
+        return [payload]
+
+    def _route(self, environ: dict):
+        credential = _SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if credential is None or credential["service"] != "lambda":
+            return None
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+        for route_method, pattern, action in _ROUTES:
+            if method == route_method:
+                match = pattern.match(path)
+                if match:
+                    return action, match
+        return None
+
+    # -- Invoke ---------------------------------------------------------------------------
+
+    def invoke(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        name, qualifier = _name_and_qualifier(match, environ)
+        fn = self._bridge.resolve(name, qualifier)
+        invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")
+        version = str(fn.version)
+        if invocation_type == "DryRun":
+            return 204, {}, b""
+        if invocation_type == "Event":
+            if len(body) > ASYNC_PAYLOAD_LIMIT:
+                raise RequestEntityTooLargeError(
+                    f"Request must be smaller than {ASYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation")
+            arn = fn.function_arn if qualifier else self._bridge.service._arn(fn.function_name)
+            self._invoker.submit(name=fn.function_name, qualifier=qualifier, function_arn=arn, payload=body)
+            return 202, {}, b""
+        client_context = environ.get("HTTP_X_AMZ_CLIENT_CONTEXT")
+        if client_context:
+            client_context = base64.b64decode(client_context).decode("utf-8", errors="replace")
+        result = self._bridge.invoke(fn, body or b"{}", client_context=client_context)
+        headers = {"X-Amz-Executed-Version": version}
+        if result.error is not None:
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        if environ.get("HTTP_X_AMZ_LOG_TYPE") == "Tail":
+            tail = result.logs.encode()[-_LOG_TAIL_BYTES:]
+            headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
+        return 200, headers, result.payload
+
+    # -- concurrency ----------------------------------------------------------------------
+
+    def put_reserved(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        name, _ = _name_and_qualifier(match, environ)
+        count = int(json.loads(body or b"{}").get("ReservedConcurrentExecutions", 0))
+        fn = self._bridge.resolve(name)
+        self._bridge.service.ledger.reserve(fn.function_name, count)  # refuses what the account can't give
+        raise _PassThrough
+
+    def delete_reserved(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        name, _ = _name_and_qualifier(match, environ)
+        self._bridge.service.ledger.reserve(self._bridge.resolve(name).function_name, None)
+        raise _PassThrough
+
+    def put_provisioned(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        name, qualifier = _name_and_qualifier(match, environ)
+        if not qualifier or qualifier == "$LATEST":
+            raise _InvalidParameter("Provisioned concurrency configuration requires a version or alias "
+                                    "qualifier ($LATEST is not allowed): publish a version first.")
+        count = int(json.loads(body or b"{}").get("ProvisionedConcurrentExecutions", 0))
+        fn = self._bridge.resolve(name, qualifier)
+        version = self._bridge.sync(fn)
+        ready = self._bridge.service.set_provisioned_concurrency(fn.function_name, version, count)
+        config = {
+            "RequestedProvisionedConcurrentExecutions": count,
+            "AvailableProvisionedConcurrentExecutions": ready,
+            "AllocatedProvisionedConcurrentExecutions": ready,
+            # AWS takes minutes and reports IN_PROGRESS meanwhile; local INIT takes milliseconds.
+            "Status": "READY" if ready == count else "FAILED",
+            "LastModified": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000",
+        }
+        if ready != count:
+            config["StatusReason"] = "Some environments failed to initialise: invoke the function to see its INIT error."
+        with self._lock:
+            self._provisioned[(fn.function_name, qualifier)] = {**config, "FunctionArn": f"{fn.function_arn}"}
+        return 202, {}, json.dumps(config).encode()
+
+    def get_provisioned(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        name, qualifier = _name_and_qualifier(match, environ)
+        fn_name = self._bridge.resolve(name).function_name
+        with self._lock:
+            if not qualifier:  # ListProvisionedConcurrencyConfigs
+                configs = [c for (n, _), c in self._provisioned.items() if n == fn_name]
+                return 200, {}, json.dumps({"ProvisionedConcurrencyConfigs": configs}).encode()
+            config = self._provisioned.get((fn_name, qualifier))
+        if config is None:
+            return _error_response(404, "ProvisionedConcurrencyConfigNotFoundException",
+                                   "No Provisioned Concurrency Config found for this function")
+        return 200, {}, json.dumps({k: v for k, v in config.items() if k != "FunctionArn"}).encode()
+
+    def delete_provisioned(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        name, qualifier = _name_and_qualifier(match, environ)
+        fn = self._bridge.resolve(name, qualifier)
+        self._bridge.service.set_provisioned_concurrency(fn.function_name, self._bridge.sync(fn), 0)
+        with self._lock:
+            self._provisioned.pop((fn.function_name, qualifier), None)
+        return 204, {}, b""
+
+    def account_settings(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        ledger = self._bridge.service.ledger
+        functions = list(self._bridge.backend.list_functions())
+        reserved = sum(int(f.reserved_concurrency or 0) for f in functions)
+        settings = {
+            "AccountLimit": {"TotalCodeSize": 80 * 1024 ** 3, "CodeSizeUnzipped": UNZIPPED_CODE_LIMIT,
+                             "CodeSizeZipped": ZIPPED_CODE_LIMIT, "ConcurrentExecutions": ledger.account_limit,
+                             "UnreservedConcurrentExecutions": ledger.account_limit - reserved},
+            "AccountUsage": {"TotalCodeSize": sum(int(f.code_size or 0) for f in functions),
+                             "FunctionCount": len(functions)},
+        }
+        return 200, {}, json.dumps(settings).encode()
+
+    # -- dead-letter queues (moto 5.2.5 drops DeadLetterConfig) ----------------------------
+
+    def remember_dead_letter(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        try:
+            spec = json.loads(body or b"{}")
+        except ValueError:
+            raise _PassThrough
+        name = match.groupdict().get("name") or spec.get("FunctionName", "")
+        name = unquote(name).rsplit(":", 1)[-1] if name.startswith("arn:") else unquote(name)
+        if "DeadLetterConfig" in spec:
+            target = (spec["DeadLetterConfig"] or {}).get("TargetArn")
+            with self._lock:
+                if target:
+                    self.dead_letter_targets[name] = target
+                else:
+                    self.dead_letter_targets.pop(name, None)
+        raise _PassThrough
+
+
+class _InvalidParameter(LambdaLabError):
+    aws_code = "InvalidParameterValueException"
+
+
+def _name_and_qualifier(match: re.Match, environ: dict) -> tuple[str, str | None]:
+    name = unquote(match["name"])
+    qualifier = parse_qs(environ.get("QUERY_STRING", "")).get("Qualifier", [None])[0]
+    if name.startswith("arn:") and name.count(":") == 7:  # a qualified ARN
+        name, qualifier = name.rsplit(":", 1)[0], qualifier or name.rsplit(":", 1)[1]
+    elif ":" in name and not name.startswith("arn:"):  # name:qualifier
+        name, qualifier = name.split(":", 1)
+    return name, qualifier
+
+
+def _read_body(environ: dict) -> bytes:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return environ["wsgi.input"].read(length) if length else b""
+
+
+def _error(exc: LambdaLabError) -> Response:
+    extra = {"Reason": exc.reason} if getattr(exc, "reason", None) else {}
+    return _error_response(exc.http_status, exc.aws_code or "ServiceException", str(exc), **extra)
+
+
+def _error_response(status: int, code: str, message: str, **extra) -> Response:
+    body = {"Type": "User", "message": message, **extra}
+    return status, {"X-Amzn-ErrorType": code}, json.dumps(body).encode()
+
+
+_REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found",
+            409: "Conflict", 413: "Request Entity Too Large", 429: "Too Many Requests", 500: "Internal Server Error"}
