@@ -105,7 +105,8 @@ class LambdaApiMiddleware:
         if client_context:
             client_context = base64.b64decode(client_context).decode("utf-8", errors="replace")
         result = self._bridge.invoke(fn, body or b"{}", client_context=client_context)
-        headers = {"X-Amz-Executed-Version": version}
+        # The log stream names the execution environment; AWS does not send it (lambda_lab's own header).
+        headers = {"X-Amz-Executed-Version": version, "X-Lambda-Lab-Log-Stream": result.log_stream}
         if result.error is not None:
             headers["X-Amz-Function-Error"] = "Unhandled"
         if environ.get("HTTP_X_AMZ_LOG_TYPE") == "Tail":

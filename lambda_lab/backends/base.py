@@ -1,0 +1,36 @@
+"""What the lab needs from wherever its AWS lives. Local and real-account backends implement it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import boto3
+
+from ..clock import Clock
+
+__all__ = ["Backend"]
+
+
+class Backend(Protocol):
+    kind: str                  # "local" or "aws"
+    region: str
+    endpoint_url: str | None   # None: AWS's own endpoints
+    clock: Clock
+
+    def session(self) -> boto3.Session: ...
+
+    def client(self, service: str, **kwargs): ...
+
+    def execution_role_arn(self) -> str:
+        """The role new functions run as (created on first use where needed)."""
+
+    def tags(self) -> dict[str, str]:
+        """Tags for everything the lab creates (empty locally)."""
+
+    def check_cost(self, usd: float, what: str, *, confirm: bool = False) -> None:
+        """Refuse work estimated to cost more than the backend allows, unless confirmed."""
+
+    def teardown(self) -> list[str]:
+        """Delete what the lab created; returns what was deleted. Idempotent."""
+
+    def close(self) -> None: ...

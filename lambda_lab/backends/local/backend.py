@@ -1,0 +1,102 @@
+"""The local backends: an endpoint embedded in this process, or one started by `lambda-lab serve`."""
+
+from __future__ import annotations
+
+import os
+
+import boto3
+
+from ...clock import Clock, SystemClock
+from ...errors import ServiceClosedError
+from .endpoint import ACCOUNT_ID, DEFAULT_ROLE_NAME, LOCAL_CREDENTIALS, LocalEndpoint
+
+__all__ = ["EmbeddedBackend", "RemoteLocalBackend"]
+
+# While a local lab is open, plain `boto3.client("s3")` in the notebook talks to it too, and
+# nothing the notebook runs can reach a real AWS endpoint by accident.
+_PINNED = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+           "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE")
+
+
+class _LocalBase:
+    kind = "local"
+
+    def __init__(self, url: str, region: str, clock: Clock, pin_environment: bool):
+        self.endpoint_url = url
+        self.region = region
+        self.clock = clock
+        self._closed = False
+        self._saved_environment: dict[str, str | None] | None = None
+        if pin_environment:
+            self._pin_environment()
+
+    def session(self) -> boto3.Session:
+        return boto3.Session(region_name=self.region, **LOCAL_CREDENTIALS)
+
+    def client(self, service: str, **kwargs):
+        if self._closed:
+            raise ServiceClosedError("This lab is closed; start a new one with Lab.local().")
+        return self.session().client(service, endpoint_url=self.endpoint_url, **kwargs)
+
+    def execution_role_arn(self) -> str:
+        return f"arn:aws:iam::{ACCOUNT_ID}:role/{DEFAULT_ROLE_NAME}"
+
+    def tags(self) -> dict[str, str]:
+        return {}
+
+    def check_cost(self, usd: float, what: str, *, confirm: bool = False) -> None:
+        pass  # local runs cost nothing
+
+    def teardown(self) -> list[str]:
+        deleted = []
+        lam = self.client("lambda")
+        for page in lam.get_paginator("list_functions").paginate():
+            for fn in page["Functions"]:
+                lam.delete_function(FunctionName=fn["FunctionName"])
+                deleted.append(fn["FunctionArn"])
+        return deleted
+
+    def _pin_environment(self) -> None:
+        self._saved_environment = {key: os.environ.get(key) for key in _PINNED}
+        for key in _PINNED:
+            os.environ.pop(key, None)
+        os.environ.update({"AWS_ENDPOINT_URL": self.endpoint_url, "AWS_DEFAULT_REGION": self.region,
+                           "AWS_REGION": self.region, "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
+                           "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"]})
+        boto3.DEFAULT_SESSION = None  # the next boto3.client() reads the new environment
+
+    def _restore_environment(self) -> None:
+        if self._saved_environment is None:
+            return
+        for key, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_environment = None
+        boto3.DEFAULT_SESSION = None
+
+    def close(self) -> None:
+        self._closed = True
+        self._restore_environment()
+
+
+class EmbeddedBackend(_LocalBase):
+    """moto and the Lambda service running inside this process (the usual notebook setup)."""
+
+    def __init__(self, *, region: str = "us-east-1", concurrency_limit: int = 10, keep_alive_s: float = 600.0,
+                 clock: Clock | None = None, port: int = 0, pin_environment: bool = True):
+        self.endpoint = LocalEndpoint(region=region, concurrency_limit=concurrency_limit,
+                                      keep_alive_s=keep_alive_s, clock=clock, port=port)
+        super().__init__(self.endpoint.url, region, self.endpoint.clock, pin_environment)
+
+    def close(self) -> None:
+        super().close()
+        self.endpoint.close()
+
+
+class RemoteLocalBackend(_LocalBase):
+    """A local endpoint another process serves (`lambda-lab serve`): shared by notebooks or the CLI."""
+
+    def __init__(self, url: str, *, region: str = "us-east-1", pin_environment: bool = True):
+        super().__init__(url.rstrip("/"), region, SystemClock(), pin_environment)

@@ -1,0 +1,168 @@
+"""A deployed function, as the learner handles it: invoke it, read its logs and metrics, change it."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from .errors import LambdaLabError, RequestEntityTooLargeError
+from .invocation import Invocation
+
+if TYPE_CHECKING:
+    from .lab import Lab
+
+__all__ = ["Function"]
+
+_METRICS = ("Invocations", "Errors", "Throttles", "Duration", "ConcurrentExecutions")
+
+
+class Function:
+    """A Lambda function in the lab (local or real account).
+
+    >>> fn = lab.deploy("hello", code=SOURCE, handler="app.handler")
+    >>> fn.invoke({"name": "Ada"}).payload
+    """
+
+    def __init__(self, lab: "Lab", name: str):
+        self.lab = lab
+        self.name = name
+
+    # -- invoking -------------------------------------------------------------------------
+
+    def invoke(self, event: Any = None, *, qualifier: str | None = None) -> Invocation:
+        """Call the function synchronously (RequestResponse) and wait for its answer.
+
+        A handler's error is returned on the Invocation (``.error``), as AWS returns it; a call
+        refused for concurrency comes back with ``.throttled`` set.
+        https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+        """
+        started = self.lab.clock.now()
+        params = {"FunctionName": self.name, "Payload": _payload(event), "LogType": "Tail"}
+        if qualifier:
+            params["Qualifier"] = qualifier
+        try:
+            response = self.lab.client("lambda").invoke(**params)
+        except ClientError as exc:
+            invocation = self._refused(exc, started)
+        else:
+            headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+            invocation = Invocation.from_response(self.name, response, started_at=started,
+                                                  environment=headers.get("x-lambda-lab-log-stream"))
+        self.lab.invocations.append(invocation)
+        return invocation
+
+    def invoke_async(self, event: Any = None, *, qualifier: str | None = None) -> str:
+        """Queue an asynchronous call (InvocationType=Event); returns its request id at once (HTTP 202)."""
+        params = {"FunctionName": self.name, "Payload": _payload(event), "InvocationType": "Event"}
+        if qualifier:
+            params["Qualifier"] = qualifier
+        try:
+            response = self.lab.client("lambda").invoke(**params)
+        except ClientError as exc:
+            self._refused(exc, self.lab.clock.now(), allow_throttle=False)
+            raise  # unreachable: _refused raises for anything but a throttle
+        return response["ResponseMetadata"]["RequestId"]
+
+    def _refused(self, exc: ClientError, started: float, allow_throttle: bool = True) -> Invocation:
+        code = exc.response.get("Error", {}).get("Code", "")
+        message = exc.response.get("Error", {}).get("Message", str(exc))
+        if code == "TooManyRequestsException" and allow_throttle:
+            return Invocation.throttle(self.name, message, started_at=started)
+        if code == "RequestEntityTooLargeException":
+            raise RequestEntityTooLargeError(f"{message}. Put large data in S3 and pass its key in the event.") from None
+        raise LambdaLabError(f"Lambda refused the call to {self.name!r}: {code}: {message}") from None
+
+    # -- what it did ----------------------------------------------------------------------
+
+    def logs(self, *, minutes: float = 60, limit: int = 1000) -> str:
+        """The function's CloudWatch Logs from the last ``minutes``, oldest first, as one text."""
+        logs = self.lab.client("logs")
+        start = int((time.time() - minutes * 60) * 1000)
+        params = {"logGroupName": f"/aws/lambda/{self.name}", "startTime": start, "limit": min(limit, 10000)}
+        try:
+            events = logs.filter_log_events(**params)["events"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                return ""  # never invoked: no log group yet
+            raise
+        events.sort(key=lambda e: (e["timestamp"], e.get("ingestionTime", 0)))
+        return "\n".join(e["message"].rstrip("\n") for e in events[-limit:])
+
+    def metrics(self, *, minutes: float = 60) -> dict[str, float]:
+        """Totals from the ``AWS/Lambda`` metrics over the last ``minutes``.
+
+        ``Invocations``, ``Errors``, ``Throttles`` are sums; ``Duration`` is the average in ms;
+        ``ConcurrentExecutions`` the maximum.
+        """
+        cloudwatch = self.lab.client("cloudwatch")
+        end = datetime.now(timezone.utc) + timedelta(minutes=1)
+        start = end - timedelta(minutes=minutes + 1)
+        statistic = {"Duration": "Average", "ConcurrentExecutions": "Maximum"}
+        result = {}
+        for metric in _METRICS:
+            stat = statistic.get(metric, "Sum")
+            points = cloudwatch.get_metric_statistics(
+                Namespace="AWS/Lambda", MetricName=metric, StartTime=start, EndTime=end,
+                Period=max(60, int(minutes * 60) // 60 * 60 + 120), Statistics=[stat],
+                Dimensions=[{"Name": "FunctionName", "Value": self.name}])["Datapoints"]
+            values = [p[stat] for p in points]
+            if stat == "Sum":
+                result[metric] = float(sum(values))
+            elif stat == "Maximum":
+                result[metric] = float(max(values, default=0.0))
+            else:
+                result[metric] = float(sum(values) / len(values)) if values else 0.0
+        return result
+
+    @property
+    def configuration(self) -> dict:
+        """What GetFunctionConfiguration says about the function now."""
+        config = self.lab.client("lambda").get_function_configuration(FunctionName=self.name)
+        config.pop("ResponseMetadata", None)
+        return config
+
+    # -- changing it ----------------------------------------------------------------------
+
+    def update(self, **changes) -> "Function":
+        """Change code or configuration (same arguments as ``lab.deploy``); running environments retire."""
+        return self.lab.deploy(self.name, **{**self.lab._deployed_args.get(self.name, {}), **changes})
+
+    def publish_version(self, description: str = "") -> str:
+        return self.lab.client("lambda").publish_version(FunctionName=self.name, Description=description)["Version"]
+
+    def set_reserved_concurrency(self, count: int | None) -> None:
+        """Reserve ``count`` concurrent executions for this function (None removes the reservation)."""
+        lam = self.lab.client("lambda")
+        if count is None:
+            lam.delete_function_concurrency(FunctionName=self.name)
+        else:
+            lam.put_function_concurrency(FunctionName=self.name, ReservedConcurrentExecutions=count)
+
+    def set_provisioned_concurrency(self, count: int, *, qualifier: str) -> dict:
+        """Keep ``count`` environments initialised for a version or alias (not $LATEST)."""
+        lam = self.lab.client("lambda")
+        lam.put_provisioned_concurrency_config(FunctionName=self.name, Qualifier=qualifier,
+                                               ProvisionedConcurrentExecutions=count)
+        return lam.get_provisioned_concurrency_config(FunctionName=self.name, Qualifier=qualifier)
+
+    def delete(self) -> None:
+        self.lab.client("lambda").delete_function(FunctionName=self.name)
+        self.lab._deployed_args.pop(self.name, None)
+
+    def __repr__(self) -> str:
+        return f"<Function {self.name} ({self.lab.backend.kind})>"
+
+
+def _payload(event: Any) -> bytes:
+    if event is None:
+        return b"{}"
+    if isinstance(event, bytes):
+        return event
+    try:
+        return json.dumps(event).encode()
+    except TypeError as exc:
+        raise LambdaLabError(f"The event must be JSON-serialisable (a dict, list, str, number): {exc}") from None

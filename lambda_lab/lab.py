@@ -1,0 +1,192 @@
+"""The lab: the one place that builds and wires everything a notebook uses.
+
+    from lambda_lab import Lab
+    with Lab.local() as lab:                 # no AWS account, no Docker
+        fn = lab.deploy("hello", code=SOURCE, handler="app.handler")
+        fn.invoke({"name": "Ada"})
+
+``Lab.aws(...)`` runs the same code against a real account (opt-in); ``Lab.connect(url)`` joins a
+local endpoint started with ``lambda-lab serve``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+from botocore.exceptions import ClientError
+
+from .backends.base import Backend
+from .errors import InvalidParameterValueError, LambdaLabError, ServiceClosedError
+from .function import Function
+from .invocation import InvocationLog
+from .packaging import build_zip
+from .runtime.limits import validate_memory, validate_timeout
+
+__all__ = ["Lab"]
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class Lab:
+    """A Lambda lab: deploy functions, invoke them, read logs and metrics, on a local endpoint or AWS."""
+
+    def __init__(self, backend: Backend):
+        self.backend = backend
+        self.invocations = InvocationLog()
+        self._deployed_args: dict[str, dict] = {}
+        self._closed = False
+
+    # -- ways to open one -----------------------------------------------------------------
+
+    @classmethod
+    def local(cls, *, concurrency_limit: int = 10, keep_alive_s: float = 600.0, region: str = "us-east-1",
+              clock=None, port: int = 0) -> "Lab":
+        """A lab on this machine: an embedded AWS endpoint (moto) that really runs your functions.
+
+        ``concurrency_limit`` is the account's concurrency (AWS's default is 1,000; a laptop's is
+        lower). Idle environments are reclaimed after ``keep_alive_s`` on ``lab.clock``.
+        """
+        from .backends.local.backend import EmbeddedBackend
+        return cls(EmbeddedBackend(region=region, concurrency_limit=concurrency_limit,
+                                   keep_alive_s=keep_alive_s, clock=clock, port=port))
+
+    @classmethod
+    def connect(cls, endpoint_url: str, *, region: str = "us-east-1") -> "Lab":
+        """Join a local endpoint another process serves (``lambda-lab serve``)."""
+        from .backends.local.backend import RemoteLocalBackend
+        return cls(RemoteLocalBackend(endpoint_url, region=region))
+
+    @classmethod
+    def aws(cls, *, region: str | None = None, profile: str | None = None, cost_limit_usd: float = 1.0,
+            endpoint_url: str | None = None) -> "Lab":
+        """A lab on a real AWS account: explicit opt-in; everything it creates is tagged.
+
+        ``lab.teardown()`` deletes exactly what this lab created. Work estimated to cost more than
+        ``cost_limit_usd`` is refused unless confirmed. (``endpoint_url`` points it at another
+        AWS-compatible endpoint, e.g. ``lambda-lab serve``, as the tests do.)
+        """
+        from .backends.aws import AwsBackend
+        return cls(AwsBackend(region=region, profile=profile, cost_limit_usd=cost_limit_usd,
+                              endpoint_url=endpoint_url))
+
+    # -- what notebooks use ---------------------------------------------------------------
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """The endpoint for boto3 or the AWS CLI (None on a real account: AWS's own endpoints)."""
+        return self.backend.endpoint_url
+
+    @property
+    def session(self):
+        return self.backend.session()
+
+    @property
+    def clock(self):
+        return self.backend.clock
+
+    @property
+    def region(self) -> str:
+        return self.backend.region
+
+    def client(self, service: str, **kwargs):
+        """A boto3 client bound to this lab, e.g. ``lab.client("s3")``."""
+        self._check_open()
+        return self.backend.client(service, **kwargs)
+
+    def deploy(self, name: str, code: str | None = None, *, path: str | None = None, handler: str = "app.handler",
+               runtime: str = "python3.12", memory_mb: int = 128, timeout_s: int = 3,
+               env: dict[str, str] | None = None, layers: Sequence[str] = (), requirements: Sequence[str] = (),
+               files: dict[str, str | bytes] | None = None, description: str = "",
+               architecture: str = "x86_64", role: str | None = None) -> Function:
+        """Package the code, create or update the function, wait until it is ready.
+
+        ``code`` is the handler module's source (``app.py`` for ``handler="app.handler"``); or give
+        ``path`` to a file or folder. ``requirements`` are pip-installed into the package (cached).
+        ``layers`` are layer version ARNs. https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
+        """
+        self._check_open()
+        _validate(name, memory_mb, timeout_s, env)
+        zip_bytes = build_zip(code=code, path=path, handler=handler, runtime=runtime,
+                              requirements=requirements, files=files)
+        lam = self.client("lambda")
+        config = {"Runtime": runtime, "Handler": handler, "MemorySize": memory_mb, "Timeout": timeout_s,
+                  "Environment": {"Variables": dict(env or {})}, "Layers": list(layers),
+                  "Description": description, "Role": role or self.backend.execution_role_arn()}
+        try:
+            if self._exists(lam, name):
+                lam.update_function_code(FunctionName=name, ZipFile=zip_bytes, Architectures=[architecture])
+                lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+                lam.update_function_configuration(FunctionName=name, **config)
+                lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+            else:
+                self._create(lam, name, zip_bytes, config, architecture)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise LambdaLabError(f"Could not deploy {name!r}: {error.get('Code')}: {error.get('Message')}") from None
+        self._deployed_args[name] = dict(code=code, path=path, handler=handler, runtime=runtime, memory_mb=memory_mb,
+                                         timeout_s=timeout_s, env=env, layers=layers, requirements=requirements,
+                                         files=files, description=description, architecture=architecture, role=role)
+        return Function(self, name)
+
+    def function(self, name: str) -> Function:
+        """A function that already exists (deployed by the CLI, a template, or another notebook)."""
+        if not self._exists(self.client("lambda"), name):
+            raise LambdaLabError(f"There is no function {name!r} here; deploy it first with lab.deploy({name!r}, ...).")
+        return Function(self, name)
+
+    def _create(self, lam, name: str, zip_bytes: bytes, config: dict, architecture: str) -> None:
+        tags = self.backend.tags()
+        lam.create_function(FunctionName=name, Code={"ZipFile": zip_bytes}, Architectures=[architecture],
+                            **({"Tags": tags} if tags else {}), **config)
+        lam.get_waiter("function_active_v2").wait(FunctionName=name)
+
+    @staticmethod
+    def _exists(lam, name: str) -> bool:
+        try:
+            lam.get_function(FunctionName=name)
+            return True
+        except lam.exceptions.ResourceNotFoundException:
+            return False
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def teardown(self) -> list[str]:
+        """Delete what this lab created (on a real account: only what it tagged). Idempotent."""
+        self._check_open()
+        deleted = self.backend.teardown()
+        self._deployed_args.clear()
+        return deleted
+
+    def close(self) -> None:
+        """Stop the lab (locally: every worker process and the endpoint). Idempotent."""
+        if not self._closed:
+            self._closed = True
+            self.backend.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ServiceClosedError("This lab is closed; open a new one, e.g. lab = Lab.local().")
+
+    def __enter__(self) -> "Lab":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = self.endpoint_url or f"AWS {self.region}"
+        return f"<Lab {self.backend.kind} at {where}: {len(self.invocations)} invocations>"
+
+
+def _validate(name: str, memory_mb: int, timeout_s: int, env: dict | None) -> None:
+    """Check what boto3 would otherwise reject with a less helpful message."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InvalidParameterValueError(
+            f"Function name {name!r} is not valid: use 1-64 letters, digits, hyphens or underscores.")
+    validate_memory(memory_mb)
+    validate_timeout(timeout_s)
+    for key, value in (env or {}).items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise InvalidParameterValueError(
+                f"Environment variables are strings: got {key!r}: {value!r}. Convert with str(...).")
