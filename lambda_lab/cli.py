@@ -1,5 +1,6 @@
 """The ``lambda-lab`` command.
 
+    lambda-lab serve      run the local AWS endpoint for the AWS CLI, other notebooks, or a class
     lambda-lab doctor     check this machine for what the lab needs, and say how to fix what is missing
 """
 
@@ -81,11 +82,50 @@ def doctor() -> int:
     return 1 if failures else 0
 
 
+def serve(host: str, port: int, concurrency: int, region: str) -> int:
+    import signal
+    import threading
+
+    from .backends.local import ACCOUNT_ID, DEFAULT_ROLE_NAME, LocalEndpoint
+    try:
+        endpoint = LocalEndpoint(host=host, port=port, concurrency_limit=concurrency, region=region)
+    except OSError as exc:
+        print(f"Cannot listen on {host}:{port}: {exc.strerror}. Pick another port: lambda-lab serve --port 4567",
+              file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"lambda_lab local AWS endpoint: {endpoint.url}  (account {ACCOUNT_ID}, region {region}, "
+          f"concurrency {concurrency})\n"
+          "Point a shell at it (no real AWS is reached):\n"
+          f"  export AWS_ENDPOINT_URL={endpoint.url} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
+          f"AWS_DEFAULT_REGION={region}\n"
+          f"  aws lambda list-functions\n"
+          f"Execution role for new functions: arn:aws:iam::{ACCOUNT_ID}:role/{DEFAULT_ROLE_NAME}\n"
+          f"From a notebook: lab = Lab.connect(\"{endpoint.url}\")\n"
+          "Stop with Ctrl+C.", flush=True)
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        endpoint.close()
+        print("Stopped; every function's worker processes are gone.", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lambda-lab", description="Learn AWS Lambda locally, in JupyterLab.")
     commands = parser.add_subparsers(dest="command", required=True)
+    serve_args = commands.add_parser("serve", help="run the local AWS endpoint (for the AWS CLI or other notebooks)")
+    serve_args.add_argument("--port", type=int, default=4566, help="port to listen on (default 4566)")
+    serve_args.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback only)")
+    serve_args.add_argument("--concurrency", type=int, default=10, help="the account's concurrency limit (default 10)")
+    serve_args.add_argument("--region", default="us-east-1", help="the region to emulate (default us-east-1)")
     commands.add_parser("doctor", help="check this machine for what the lab needs")
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(args.host, args.port, args.concurrency, args.region)
     if args.command == "doctor":
         return doctor()
     return 2

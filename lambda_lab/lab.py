@@ -137,8 +137,13 @@ class Lab:
 
     def _create(self, lam, name: str, zip_bytes: bytes, config: dict, architecture: str) -> None:
         tags = self.backend.tags()
-        lam.create_function(FunctionName=name, Code={"ZipFile": zip_bytes}, Architectures=[architecture],
-                            **({"Tags": tags} if tags else {}), **config)
+
+        def create():
+            lam.create_function(FunctionName=name, Code={"ZipFile": zip_bytes}, Architectures=[architecture],
+                                **({"Tags": tags} if tags else {}), **config)
+
+        # A freshly created role takes a few seconds to reach Lambda on a real account.
+        self.backend.wait_for_role(create)
         lam.get_waiter("function_active_v2").wait(FunctionName=name)
 
     @staticmethod

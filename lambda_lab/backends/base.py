@@ -24,6 +24,9 @@ class Backend(Protocol):
     def execution_role_arn(self) -> str:
         """The role new functions run as (created on first use where needed)."""
 
+    def wait_for_role(self, create) -> None:
+        """Run ``create()``, retrying while a new execution role propagates (real accounts only)."""
+
     def tags(self) -> dict[str, str]:
         """Tags for everything the lab creates (empty locally)."""
 

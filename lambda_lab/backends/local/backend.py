@@ -41,6 +41,9 @@ class _LocalBase:
     def execution_role_arn(self) -> str:
         return f"arn:aws:iam::{ACCOUNT_ID}:role/{DEFAULT_ROLE_NAME}"
 
+    def wait_for_role(self, create) -> None:
+        create()  # the local role exists from the start
+
     def tags(self) -> dict[str, str]:
         return {}
 
