@@ -45,7 +45,7 @@ class Function:
         if qualifier:
             params["Qualifier"] = qualifier
         try:
-            response = self.lab.client("lambda").invoke(**params)
+            response = self.lab._invoke_client.invoke(**params)
         except ClientError as exc:
             invocation = self._refused(exc, started)
         else:

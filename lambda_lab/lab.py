@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from .backends.base import Backend
@@ -35,6 +36,7 @@ class Lab:
         self.backend = backend
         self.invocations = InvocationLog()
         self._deployed_args: dict[str, dict] = {}
+        self._clients: dict[str, object] = {}
         self._closed = False
 
     # -- ways to open one -----------------------------------------------------------------
@@ -92,7 +94,21 @@ class Lab:
     def client(self, service: str, **kwargs):
         """A boto3 client bound to this lab, e.g. ``lab.client("s3")``."""
         self._check_open()
-        return self.backend.client(service, **kwargs)
+        if kwargs:
+            return self.backend.client(service, **kwargs)
+        # Building a client takes tens of milliseconds; clients are thread-safe, so keep one each.
+        if service not in self._clients:
+            self._clients[service] = self.backend.client(service)
+        return self._clients[service]
+
+    @property
+    def _invoke_client(self):
+        """Lambda client without boto3's automatic retries, so a throttle is seen as AWS sent it."""
+        self._check_open()
+        if "lambda-no-retry" not in self._clients:
+            self._clients["lambda-no-retry"] = self.backend.client(
+                "lambda", config=Config(retries={"total_max_attempts": 1}, read_timeout=910))
+        return self._clients["lambda-no-retry"]
 
     def deploy(self, name: str, code: str | None = None, *, path: str | None = None, handler: str = "app.handler",
                runtime: str = "python3.12", memory_mb: int = 128, timeout_s: int = 3,
