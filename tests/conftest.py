@@ -6,6 +6,12 @@ import io
 import textwrap
 import zipfile
 
+import os
+import socket as _socket
+import subprocess
+import sys
+import time
+
 import pytest
 
 from lambda_lab.clock import ManualClock
@@ -38,3 +44,85 @@ def clock() -> ManualClock:
 def service(clock):
     with LambdaService(clock=clock, concurrency_limit=10) as svc:
         yield svc
+
+
+# -- local mode never leaves this machine ------------------------------------------------------
+# Every test (except those marked real_aws) runs with connections refused to anything but
+# loopback and Unix sockets, so a code path that would reach a real AWS endpoint fails loudly.
+
+import ipaddress
+import socket
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_local(address) -> bool:
+    if isinstance(address, (str, bytes)):
+        return True  # a Unix socket path
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: would need DNS, and leads off this machine
+
+
+class NonLoopbackConnection(AssertionError):
+    pass
+
+
+def _guarded_connect(self, address):
+    if not _is_local(address):
+        raise NonLoopbackConnection(f"local mode tried to connect to {address!r}")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    if not _is_local(address):
+        raise NonLoopbackConnection(f"local mode tried to connect to {address!r}")
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(request, monkeypatch):
+    if request.node.get_closest_marker("real_aws"):
+        yield
+        return
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    yield
+
+
+# -- a `lambda-lab serve` process, for tests that talk to the endpoint from outside --------------
+
+
+def free_port() -> int:
+    with _socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served():
+    """(url, environment for the AWS CLI) of a `lambda-lab serve` subprocess."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "lambda_lab.cli", "serve", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    banner = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        banner.append(line)
+        if "Stop with Ctrl+C" in line or not line:
+            break
+    url = f"http://127.0.0.1:{port}"
+    assert any(url in line for line in banner), "".join(banner)
+    env = {**os.environ, "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+    env.pop("AWS_PROFILE", None)
+    yield url, env, "".join(banner)
+    process.terminate()
+    process.wait(timeout=20)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import boto3
 
@@ -87,15 +88,26 @@ class _LocalBase:
 class EmbeddedBackend(_LocalBase):
     """moto and the Lambda service running inside this process (the usual notebook setup)."""
 
+    _current: "EmbeddedBackend | None" = None
+
     def __init__(self, *, region: str = "us-east-1", concurrency_limit: int = 10, keep_alive_s: float = 600.0,
                  clock: Clock | None = None, port: int = 0, pin_environment: bool = True):
+        previous = EmbeddedBackend._current
+        if previous is not None and not previous._closed:
+            # moto's state is per process: a cell that opens a lab, run twice, replaces the old one.
+            warnings.warn("A local lab was already running in this kernel; it has been closed "
+                          "(one local lab runs per kernel).", stacklevel=4)
+            previous.close()
         self.endpoint = LocalEndpoint(region=region, concurrency_limit=concurrency_limit,
                                       keep_alive_s=keep_alive_s, clock=clock, port=port)
         super().__init__(self.endpoint.url, region, self.endpoint.clock, pin_environment)
+        EmbeddedBackend._current = self
 
     def close(self) -> None:
         super().close()
         self.endpoint.close()
+        if EmbeddedBackend._current is self:
+            EmbeddedBackend._current = None
 
 
 class RemoteLocalBackend(_LocalBase):

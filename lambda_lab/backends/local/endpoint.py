@@ -41,7 +41,7 @@ _TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 
 _current: "LocalEndpoint | None" = None
-_current_lock = threading.Lock()
+_current_lock = threading.RLock()  # close() of the previous endpoint takes it again
 
 
 class _QuietRequestHandler(MotoRequestHandler):

@@ -99,14 +99,15 @@ class LambdaApiMiddleware:
                 raise RequestEntityTooLargeError(
                     f"Request must be smaller than {ASYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation")
             arn = fn.function_arn if qualifier else self._bridge.service._arn(fn.function_name)
-            self._invoker.submit(name=fn.function_name, qualifier=qualifier, function_arn=arn, payload=body)
-            return 202, {}, b""
+            request_id = self._invoker.submit(name=fn.function_name, qualifier=qualifier, function_arn=arn, payload=body)
+            return 202, {"x-amzn-RequestId": request_id}, b""
         client_context = environ.get("HTTP_X_AMZ_CLIENT_CONTEXT")
         if client_context:
             client_context = base64.b64decode(client_context).decode("utf-8", errors="replace")
         result = self._bridge.invoke(fn, body or b"{}", client_context=client_context)
         # The log stream names the execution environment; AWS does not send it (lambda_lab's own header).
-        headers = {"X-Amz-Executed-Version": version, "X-Lambda-Lab-Log-Stream": result.log_stream}
+        headers = {"X-Amz-Executed-Version": version, "X-Lambda-Lab-Log-Stream": result.log_stream,
+                   "x-amzn-RequestId": result.request_id}
         if result.error is not None:
             headers["X-Amz-Function-Error"] = "Unhandled"
         if environ.get("HTTP_X_AMZ_LOG_TYPE") == "Tail":

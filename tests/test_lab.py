@@ -1,0 +1,206 @@
+"""The learner API: Lab.local(), deploy, invoke, logs, metrics; and the same scenario on Lab.aws()
+pointed at `lambda-lab serve` (and at a real account when LAMBDA_LAB_REAL_AWS=1)."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import boto3
+import pytest
+
+from lambda_lab import Invocation, Lab, LambdaLabError
+from lambda_lab.backends.aws import TAG_KEY, CostLimitError
+from lambda_lab.errors import InvalidParameterValueError, ServiceClosedError
+
+HELLO = """
+import json
+count = 0
+def handler(event, context):
+    global count
+    count += 1
+    print("handling", event)
+    if event.get("fail"):
+        raise KeyError("missing")
+    return {"statusCode": 200, "body": json.dumps({"greeting": "Hello " + event.get("name", "World"), "count": count})}
+"""
+
+
+@pytest.fixture
+def lab():
+    with Lab.local(concurrency_limit=3) as lab:
+        yield lab
+
+
+def test_deploy_invoke_reads_cold_and_warm_from_the_report_line(lab):
+    fn = lab.deploy("hello", code=HELLO, handler="app.handler", memory_mb=256, timeout_s=5)
+    first, second = fn.invoke({"name": "Ada"}), fn.invoke({"name": "Ada"})
+    assert isinstance(first, Invocation)
+    assert first.payload["statusCode"] == 200 and '"Hello Ada"' in first.payload["body"]
+    assert (first.cold, second.cold) == (True, False)
+    assert first.init_ms > 0 and second.init_ms is None
+    assert first.billed_ms >= first.init_ms and second.billed_ms >= 1
+    assert first.memory_mb == 256 and 0 < first.max_memory_mb <= 256
+    assert first.environment == second.environment and first.environment.startswith("20")
+    assert "handling {'name': 'Ada'}" in first.logs
+    assert len(lab.invocations) == 2
+    frame = lab.invocations.to_dataframe()
+    assert list(frame["cold"]) == [True, False] and "duration_ms" in frame
+
+
+def test_a_handler_error_is_data_not_an_exception(lab):
+    fn = lab.deploy("failing", code=HELLO, handler="app.handler")
+    result = fn.invoke({"fail": True})
+    assert result.function_error == "Unhandled" and result.error["errorType"] == "KeyError"
+    assert not result.ok and "KeyError" in repr(result) and "error" in result._repr_html_()
+
+
+def test_throttles_come_back_as_invocations(lab):
+    fn = lab.deploy("narrow", code=HELLO, handler="app.handler")
+    fn.set_reserved_concurrency(0)
+    result = fn.invoke()
+    assert result.throttled and result.status_code == 429 and "throttled" in repr(result)
+
+
+def test_logs_and_metrics_read_back_from_cloudwatch(lab):
+    fn = lab.deploy("observed", code=HELLO, handler="app.handler")
+    fn.invoke({"name": "Grace"})
+    fn.invoke({"fail": True})
+    assert "handling {'name': 'Grace'}" in fn.logs() and fn.logs().count("REPORT RequestId") == 2
+    metrics = fn.metrics()
+    assert metrics["Invocations"] == 2 and metrics["Errors"] == 1 and metrics["Duration"] > 0
+
+
+def test_update_changes_configuration_and_starts_cold(lab):
+    fn = lab.deploy("tuned", code=HELLO, handler="app.handler")
+    fn.invoke()
+    fn.update(memory_mb=512, env={"STAGE": "prod"})
+    after = fn.invoke()
+    assert after.cold and after.memory_mb == 512
+    assert fn.configuration["Environment"]["Variables"] == {"STAGE": "prod"}
+
+
+def test_invoke_async_returns_at_once(lab):
+    fn = lab.deploy("queued", code=HELLO, handler="app.handler")
+    request_id = fn.invoke_async({"name": "later"})
+    assert request_id
+    lab.backend.endpoint.invoker.wait_idle(10)
+    assert "handling {'name': 'later'}" in fn.logs()
+
+
+def test_plain_boto3_in_the_notebook_talks_to_the_lab_while_it_is_open():
+    before = os.environ.get("AWS_ENDPOINT_URL")
+    with Lab.local() as lab:
+        lab.deploy("visible", code=HELLO, handler="app.handler")
+        names = [f["FunctionName"] for f in boto3.client("lambda").list_functions()["Functions"]]
+        assert names == ["visible"]
+        assert os.environ["AWS_ENDPOINT_URL"] == lab.endpoint_url
+    assert os.environ.get("AWS_ENDPOINT_URL") == before
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"memory_mb": 100}, "from 128 to 10,240"),
+    ({"timeout_s": 1000}, "from 1 to 900"),
+    ({"env": {"N": 1}}, "Environment variables are strings"),
+])
+def test_bad_deploy_arguments_say_what_to_do(lab, kwargs, words):
+    with pytest.raises(InvalidParameterValueError, match=words):
+        lab.deploy("bad", code=HELLO, handler="app.handler", **kwargs)
+
+
+def test_an_invalid_name_is_refused(lab):
+    with pytest.raises(InvalidParameterValueError, match="1-64 letters"):
+        lab.deploy("no spaces", code=HELLO)
+
+
+def test_a_missing_function_says_how_to_deploy_it(lab):
+    with pytest.raises(LambdaLabError, match=r"deploy it first with lab.deploy\('ghost'"):
+        lab.function("ghost")
+
+
+def test_a_closed_lab_says_so():
+    lab = Lab.local()
+    lab.close()
+    lab.close()  # idempotent
+    with pytest.raises(ServiceClosedError, match="Lab.local"):
+        lab.deploy("late", code=HELLO)
+
+
+def test_opening_a_second_local_lab_closes_the_first_with_a_warning():
+    first = Lab.local()
+    first.deploy("old", code=HELLO, handler="app.handler")
+    with pytest.warns(UserWarning, match="already running"):
+        second = Lab.local()
+    with second:
+        assert [f["FunctionName"] for f in second.client("lambda").list_functions()["Functions"]] == []
+    first.close()
+
+
+# -- the real-account backend, against the local endpoint ---------------------------------------
+
+real_aws = os.environ.get("LAMBDA_LAB_REAL_AWS") == "1"
+
+
+@pytest.fixture
+def aws_lab(served, monkeypatch):
+    url, env, _ = served
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        monkeypatch.setenv(key, env[key])
+    lab = Lab.aws(region="us-east-1", endpoint_url=url, cost_limit_usd=0.5)
+    yield lab
+    lab.teardown()
+
+
+def test_aws_lab_tags_what_it_creates_and_teardown_removes_exactly_that(aws_lab, served, capsys):
+    url, _, _ = served
+    outsider = Lab.connect(url)
+    outsider.deploy("not-mine", code=HELLO, handler="app.handler", role="arn:aws:iam::123456789012:role/lambda-role")
+    fn = aws_lab.deploy("mine", code=HELLO, handler="app.handler")
+    assert fn.invoke({"name": "Ada"}).payload["statusCode"] == 200
+    lam = aws_lab.client("lambda")
+    config = lam.get_function(FunctionName="mine")
+    assert config["Tags"] == {TAG_KEY: aws_lab.backend.lab_id}
+    role = config["Configuration"]["Role"]
+    assert role.endswith(f"role/lambda-lab-{aws_lab.backend.lab_id}")
+    policy = aws_lab.client("iam").get_role_policy(RoleName=role.rsplit("/", 1)[1], PolicyName="write-own-logs")
+    assert all("/aws/lambda/" in statement["Resource"] for statement in policy["PolicyDocument"]["Statement"])
+
+    deleted = aws_lab.teardown()
+
+    assert any(arn.endswith(":function:mine") for arn in deleted) and role in deleted
+    names = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+    assert "mine" not in names and "not-mine" in names
+    assert aws_lab.teardown() == []  # idempotent
+    outsider.client("lambda").delete_function(FunctionName="not-mine")
+    outsider.close()
+
+
+def test_aws_lab_shows_the_account_it_uses(aws_lab, capsys):
+    assert aws_lab.backend.account_id == "123456789012"
+
+
+def test_aws_lab_refuses_work_over_its_cost_limit_unless_confirmed(aws_lab):
+    with pytest.raises(CostLimitError, match=r"\$2.00.*over this lab's limit of \$0.50"):
+        aws_lab.backend.check_cost(2.0, "This experiment")
+    aws_lab.backend.check_cost(2.0, "This experiment", confirm=True)
+
+
+def test_aws_lab_without_credentials_says_what_to_do(monkeypatch, tmp_path):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    with pytest.raises(LambdaLabError, match="aws configure"):
+        Lab.aws(region="us-east-1")
+
+
+@pytest.mark.real_aws
+@pytest.mark.skipif(not real_aws, reason="set LAMBDA_LAB_REAL_AWS=1 (and AWS credentials) to run against a real account")
+def test_the_same_scenario_on_a_real_account():
+    lab = Lab.aws()
+    try:
+        fn = lab.deploy("lambda-lab-smoke", code=HELLO, handler="app.handler")
+        first = fn.invoke({"name": "Ada"})
+        assert first.payload["statusCode"] == 200 and first.cold
+    finally:
+        lab.teardown()
