@@ -28,6 +28,7 @@ test: $(STAMP)
 ## make bench: the benchmark tables (ratios measured side by side in one run)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/runtime.py
+	$(BIN)/python benchmarks/endpoint.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
