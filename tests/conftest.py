@@ -40,10 +40,29 @@ def clock() -> ManualClock:
     return ManualClock(start=1_764_000_000.0)
 
 
+def worker_processes() -> list:
+    """Live child processes of this test process that are Lambda workers."""
+    import psutil
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and any(
+                    part.endswith(("awslambdaric", "bootstrap", "bootstrap.js")) for part in child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            pass
+    return found
+
+
 @pytest.fixture
 def service(clock):
     with LambdaService(clock=clock, concurrency_limit=10) as svc:
         yield svc
+    # Whatever the test's handlers did, closing the service leaves no worker behind.
+    deadline = time.monotonic() + 5
+    while worker_processes() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert worker_processes() == [], "a worker process outlived LambdaService.close()"
 
 
 # -- local mode never leaves this machine ------------------------------------------------------

@@ -51,3 +51,12 @@ def test_a_closed_service_says_so(clock):
     svc.close()
     with pytest.raises(ServiceClosedError, match="start a new one"):
         svc.create_function(python_function("late", OK))
+
+
+def test_a_nodejs_function_without_node_says_what_to_install(service, monkeypatch):
+    import shutil
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "node" else real_which(name, *a, **k))
+    with pytest.raises(RuntimeNotAvailableError, match=r"needs Node.js, and 'node' is not on PATH. Install Node.js 20"):
+        service.create_function(FunctionConfig("js", code=make_zip({"index.js": "exports.handler = async () => 1;"}),
+                                               handler="index.handler", runtime="nodejs20.x"))
