@@ -47,6 +47,7 @@ class MotoLambdaBridge:
         self.region = region
         self.on_invocation: list[InvocationListener] = []
         self.on_throttle: list[ThrottleListener] = []
+        self.on_stream: Callable[[LambdaFunction, dict], None] | None = None
         self._sync_lock = threading.Lock()
 
     # -- installing the hook --------------------------------------------------------------
@@ -122,6 +123,16 @@ class MotoLambdaBridge:
 
     def invoke_for_moto(self, fn: LambdaFunction, event: Any) -> tuple[str, bool, str]:
         """moto's triggers call this: answer in its (payload, errored, logs) form, never raise."""
+        if isinstance(event, (bytes, str)):
+            try:
+                event = json.loads(event)
+            except ValueError:
+                pass
+        records = event.get("Records") if isinstance(event, dict) else None
+        source = records[0].get("eventSource") if records and isinstance(records[0], dict) else None
+        if source in ("aws:dynamodb", "aws:kinesis") and self.on_stream is not None:
+            self.on_stream(fn, event)  # Lambda reads streams in the background, not in the writer's call
+            return "null", False, ""
         payload = event if isinstance(event, (bytes, str)) else json.dumps({} if event is None else event)
         try:
             result = self.invoke(fn, payload.encode() if isinstance(payload, str) else payload)

@@ -15,6 +15,7 @@ import threading
 import warnings
 
 import boto3
+from moto.events.models import events_backends
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
@@ -27,6 +28,9 @@ from .async_invoke import AsyncEvent, AsyncInvoker
 from .bridge import MotoLambdaBridge
 from .cloudwatch import CloudWatchWriter
 from .lambda_api import LambdaApiMiddleware
+from .scheduler import LabScheduler
+from .sqs_poller import SqsEventSourcePollers
+from .triggers import TriggerRouter
 
 __all__ = ["LocalEndpoint", "ACCOUNT_ID", "LOCAL_CREDENTIALS", "DEFAULT_ROLE_NAME"]
 
@@ -88,10 +92,16 @@ class LocalEndpoint:
                                        bridge=self.bridge, invoker=self.invoker)
         late.app = self.api
         self.bridge.install()
+        self.triggers = TriggerRouter(bridge=self.bridge, invoker=self.invoker, region=region, account_id=ACCOUNT_ID)
+        self.bridge.on_stream = self.triggers.stream_batch
+        self.triggers.install()
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="lambda-lab-endpoint", daemon=True)
         self._thread.start()
         self._create_default_role()
+        self.sqs_pollers = SqsEventSourcePollers(bridge=self.bridge, sqs_client=self.client("sqs"), region=region)
+        self.scheduler = LabScheduler(rules=self._scheduled_rules, fire=lambda rule, event: rule.send_to_targets(event),
+                                      clock=self.clock, account_id=ACCOUNT_ID, region=region)
 
     # -- clients --------------------------------------------------------------------------
 
@@ -113,6 +123,10 @@ class LocalEndpoint:
                         Description="Execution role for the local lab's functions")
         iam.put_role_policy(RoleName=DEFAULT_ROLE_NAME, PolicyName="AWSLambdaBasicExecutionRole",
                             PolicyDocument=json.dumps(_BASIC_EXECUTION))
+
+    def _scheduled_rules(self) -> list:
+        backend = events_backends[ACCOUNT_ID][self.region]
+        return [rule for bus in list(backend.event_buses.values()) for rule in list(bus.rules.values())]
 
     # -- asynchronous invocations -----------------------------------------------------------
 
@@ -162,6 +176,9 @@ class LocalEndpoint:
         if self._closed:
             return
         self._closed = True
+        self.scheduler.close()
+        self.sqs_pollers.close()
+        self.triggers.uninstall()
         self.bridge.uninstall()
         self.invoker.close()
         self._server.shutdown()
