@@ -110,6 +110,22 @@ class Invocation:
             executed_version=response.get("ExecutedVersion"), started_at=started_at)
 
     @classmethod
+    def from_log_lines(cls, function_name: str, lines: list[str], *, environment: str | None = None,
+                       started_at: float | None = None) -> "Invocation | None":
+        """One invocation read from its CloudWatch log lines (START ... REPORT); the payload is not logged."""
+        logs = "\n".join(lines)
+        report = parse_report(logs)
+        if report is None:
+            return None
+        error = {"errorType": report.error_type or "Unhandled", "errorMessage": f"Status: {report.status}"} \
+            if report.status else None
+        return cls(function_name=function_name, request_id=report.request_id, payload=None, error=error,
+                   function_error="Unhandled" if error else None, cold=report.init_ms is not None,
+                   init_ms=report.init_ms, duration_ms=report.duration_ms, billed_ms=report.billed_ms,
+                   memory_mb=report.memory_mb, max_memory_mb=report.max_memory_mb, logs=logs,
+                   environment=environment, started_at=started_at)
+
+    @classmethod
     def throttle(cls, function_name: str, message: str, *, started_at: float | None = None) -> "Invocation":
         """A call Lambda refused with TooManyRequestsException (HTTP 429)."""
         return cls(function_name=function_name, request_id="", payload=None,

@@ -11,10 +11,12 @@ a second closes the first (a notebook cell run twice must not fail).
 from __future__ import annotations
 
 import json
+import os
 import threading
 import warnings
 
 import boto3
+from moto.core.models import default_user_config
 from moto.events.models import events_backends
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -27,6 +29,7 @@ from ...runtime.pool import DEFAULT_KEEP_ALIVE_S
 from .async_invoke import AsyncEvent, AsyncInvoker
 from .bridge import MotoLambdaBridge
 from .cloudwatch import CloudWatchWriter
+from .http_front import API_PREFIX, URL_PREFIX, HttpFront
 from .lambda_api import LambdaApiMiddleware
 from .scheduler import LabScheduler
 from .sqs_poller import SqsEventSourcePollers
@@ -80,6 +83,9 @@ class LocalEndpoint:
         late = _LateApp()
         self._server = make_server(host, port, late, threaded=True, request_handler=_QuietRequestHandler)
         self.url = f"http://{host}:{self._server.server_port}"
+        # moto's Step Functions interpreter runs Task states (Lambda invokes) against MOTO_PORT.
+        default_user_config["stepfunctions"]["execute_state_machine"] = True
+        os.environ["MOTO_PORT"] = str(self._server.server_port)
         self.service = LambdaService(region=region, account_id=ACCOUNT_ID, concurrency_limit=concurrency_limit,
                                      keep_alive_s=keep_alive_s, clock=self.clock, endpoint_url=self.url)
         self.bridge = MotoLambdaBridge(self.service, account_id=ACCOUNT_ID, region=region)
@@ -90,7 +96,8 @@ class LocalEndpoint:
                                     clock=self.clock)
         self.api = LambdaApiMiddleware(DomainDispatcherApplication(create_backend_app),
                                        bridge=self.bridge, invoker=self.invoker)
-        late.app = self.api
+        self.http = HttpFront(self.api, bridge=self.bridge, account_id=ACCOUNT_ID, region=region)
+        late.app = self.http
         self.bridge.install()
         self.triggers = TriggerRouter(bridge=self.bridge, invoker=self.invoker, region=region, account_id=ACCOUNT_ID)
         self.bridge.on_stream = self.triggers.stream_batch
@@ -112,6 +119,15 @@ class LocalEndpoint:
         if self._closed:
             raise ServiceClosedError("This local lab is closed; start a new one with Lab.local().")
         return self.session().client(service, endpoint_url=self.url, **kwargs)
+
+    def api_url(self, api_id: str, stage: str | None = None) -> str:
+        """Where an API Gateway API answers locally (``stage`` for a REST API; none for $default)."""
+        return f"{self.url}{API_PREFIX}{api_id}" + (f"/{stage}" if stage else "")
+
+    def function_url(self, aws_url: str) -> str:
+        """The local address of a function URL (``https://<id>.lambda-url.<region>.on.aws/``)."""
+        url_id = aws_url.split("//", 1)[-1].split(".", 1)[0]
+        return f"{self.url}{URL_PREFIX}{url_id}/"
 
     @property
     def default_role_arn(self) -> str:

@@ -1,0 +1,263 @@
+"""A real HTTP front for API Gateway (REST and HTTP APIs) and function URLs.
+
+moto stores APIs, routes and integrations but serves no traffic. This middleware does, on the
+lab's endpoint, so ``requests.get(url)`` or a browser reaches the handler:
+
+    {endpoint}/_aws/execute-api/{api-id}/{stage}/{path}     REST API (payload format 1.0)
+    {endpoint}/_aws/execute-api/{api-id}/{path}             HTTP API, $default stage (format 2.0)
+    {endpoint}/_aws/lambda-url/{url-id}/{path}              function URL (format 2.0)
+
+Only Lambda proxy integrations (``AWS_PROXY``) are served. The handler's ``statusCode``,
+``headers``, ``cookies`` and ``body`` (base64 when ``isBase64Encoded``) become the HTTP response;
+a handler error or an invalid response is API Gateway's ``502 {"message": "Internal server error"}``.
+https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Callable, Iterable
+
+from moto.apigateway.models import apigateway_backends
+from moto.apigatewayv2.models import apigatewayv2_backends
+
+from ... import events
+from ...errors import LambdaLabError, TooManyRequestsError
+from .bridge import MotoLambdaBridge
+
+__all__ = ["HttpFront", "API_PREFIX", "URL_PREFIX"]
+
+API_PREFIX = "/_aws/execute-api/"
+URL_PREFIX = "/_aws/lambda-url/"
+_FUNCTION_IN_URI = re.compile(r"(arn:aws[a-z-]*:lambda:[^/]+?)(?:/invocations)?$")
+_TEXT = re.compile(r"^(text/|application/(json|xml|javascript|x-www-form-urlencoded)|.*\+json|.*\+xml)")
+
+Response = tuple[int, list[tuple[str, str]], bytes]
+
+
+class HttpFront:
+    def __init__(self, app: Callable, *, bridge: MotoLambdaBridge, account_id: str, region: str):
+        self._app = app
+        self._bridge = bridge
+        self._account_id = account_id
+        self._region = region
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(API_PREFIX):
+            status, headers, body = self._guarded(self._execute_api, environ, path[len(API_PREFIX):])
+        elif path.startswith(URL_PREFIX):
+            status, headers, body = self._guarded(self._function_url, environ, path[len(URL_PREFIX):])
+        else:
+            return self._app(environ, start_response)
+        start_response(f"{status} {_REASONS.get(status, 'OK')}", [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _guarded(self, handler, environ: dict, rest: str) -> Response:
+        try:
+            return handler(environ, rest)
+        except TooManyRequestsError:
+            return _message(429, "Too Many Requests")
+        except LambdaLabError:
+            return _message(502, "Internal server error")
+
+    # -- API Gateway ------------------------------------------------------------------------
+
+    def _execute_api(self, environ: dict, rest: str) -> Response:
+        api_id, _, remainder = rest.partition("/")
+        rest_api = apigateway_backends[self._account_id][self._region].apis.get(api_id)
+        if rest_api is not None:
+            return self._rest_api(environ, rest_api, remainder)
+        http_api = apigatewayv2_backends[self._account_id][self._region].apis.get(api_id)
+        if http_api is not None:
+            return self._http_api(environ, http_api, remainder)
+        return _message(404, f"No API with id {api_id!r} in this lab: check the id (apigateway get_rest_apis / "
+                             "apigatewayv2 get_apis).")
+
+    def _rest_api(self, environ: dict, api, remainder: str) -> Response:
+        stage, _, sub_path = remainder.partition("/")
+        if stage not in getattr(api, "stages", {}):
+            return _message(403, "Forbidden")  # as API Gateway answers for a stage that is not deployed
+        method = environ["REQUEST_METHOD"]
+        match = _best_route(((resource.get_path(), resource) for resource in api.resources.values()), "/" + sub_path)
+        if match is None:
+            return _message(403, "Missing Authentication Token")
+        template, resource, parameters = match
+        api_method = resource.resource_methods.get(method) or resource.resource_methods.get("ANY")
+        integration = getattr(api_method, "method_integration", None)
+        if integration is None:
+            return _message(403, "Missing Authentication Token")
+        fn = self._proxy_function(integration.integration_type, integration.uri)
+        query, headers, body, is_base64 = _request(environ)
+        event = events.api_gateway(method, "/" + sub_path, query=query, headers=headers, body=body,
+                                   is_base64=is_base64, path_parameters=parameters or None, resource=template,
+                                   stage=stage, api_id=api.id, region=self._region, account_id=self._account_id,
+                                   source_ip=environ.get("REMOTE_ADDR"),
+                                   user_agent=environ.get("HTTP_USER_AGENT", ""))
+        return _proxy_response(self._bridge.invoke(fn, json.dumps(event).encode()), "1.0")
+
+    def _http_api(self, environ: dict, api, remainder: str) -> Response:
+        first, _, after = remainder.partition("/")
+        stage, sub_path = (first, after) if first in api.stages and first != "$default" else ("$default", remainder)
+        if stage not in api.stages:
+            return _message(404, "Not Found")
+        method = environ["REQUEST_METHOD"]
+        candidates = []
+        for route in api.routes.values():
+            if route.route_key == "$default":
+                continue
+            route_method, _, route_path = route.route_key.partition(" ")
+            if route_method in (method, "ANY"):
+                candidates.append((route_path, route))
+        match = _best_route(candidates, "/" + sub_path)
+        if match is None:
+            default = next((r for r in api.routes.values() if r.route_key == "$default"), None)
+            if default is None:
+                return _message(404, "Not Found")
+            match = ("$default", default, {})
+        _, route, parameters = match
+        integration = api.integrations.get((route.target or "").split("/")[-1])
+        if integration is None:
+            return _message(500, "Internal Server Error")
+        fn = self._proxy_function(integration.integration_type, integration.integration_uri)
+        query, headers, body, is_base64 = _request(environ)
+        version = integration.payload_format_version or "2.0"
+        common = dict(query=query, headers=headers, body=body, is_base64=is_base64, api_id=api.api_id,
+                      region=self._region, account_id=self._account_id, source_ip=environ.get("REMOTE_ADDR"),
+                      user_agent=environ.get("HTTP_USER_AGENT", ""), path_parameters=parameters or None)
+        if version == "1.0":
+            event = events.api_gateway(method, "/" + sub_path, resource=route.route_key.partition(" ")[2] or "/",
+                                       stage=stage, **common)
+        else:
+            event = events.api_gateway_v2(method, "/" + sub_path, route_key=route.route_key, stage=stage, **common)
+        return _proxy_response(self._bridge.invoke(fn, json.dumps(event).encode()), version)
+
+    def _proxy_function(self, integration_type: str, uri: str):
+        if (integration_type or "").upper() != "AWS_PROXY":
+            raise _Unsupported(f"The local lab serves Lambda proxy integrations (AWS_PROXY) only, not {integration_type}.")
+        match = _FUNCTION_IN_URI.search(uri.split("/functions/")[-1] if "/functions/" in uri else uri)
+        if match is None:
+            raise _Unsupported(f"Integration URI {uri!r} does not name a Lambda function.")
+        return self._bridge.resolve(match[1])
+
+    # -- function URLs ---------------------------------------------------------------------
+
+    def _function_url(self, environ: dict, rest: str) -> Response:
+        url_id, _, sub_path = rest.partition("/")
+        fn = self.function_for_url(url_id)
+        if fn is None:
+            return _message(404, f"No function URL {url_id!r} in this lab: create one with create_function_url_config.")
+        query, headers, body, is_base64 = _request(environ)
+        event = events.function_url(environ["REQUEST_METHOD"], "/" + sub_path, query=query, headers=headers,
+                                    body=body, is_base64=is_base64, url_id=url_id, region=self._region,
+                                    source_ip=environ.get("REMOTE_ADDR"), user_agent=environ.get("HTTP_USER_AGENT", ""))
+        return _proxy_response(self._bridge.invoke(fn, json.dumps(event).encode()), "2.0")
+
+    def function_for_url(self, url_id: str):
+        for fn in list(self._bridge.backend.list_functions()):
+            config = getattr(fn, "url_config", None)
+            if config is not None and config.url.split("//", 1)[-1].startswith(url_id + "."):
+                return fn
+        return None
+
+
+class _Unsupported(LambdaLabError):
+    pass
+
+
+def _best_route(candidates, path: str):
+    """The most specific template matching ``path``: literals beat {params}, which beat {proxy+}."""
+    best = None
+    for template, target in candidates:
+        parameters = _match(template, path)
+        if parameters is None:
+            continue
+        parts = [p for p in template.split("/") if p]
+        score = (sum(not p.startswith("{") for p in parts), -sum(p.endswith("+}") for p in parts), len(parts))
+        if best is None or score > best[0]:
+            best = (score, template, target, parameters)
+    return None if best is None else best[1:]
+
+
+def _match(template: str, path: str) -> dict[str, str] | None:
+    t_parts = [p for p in template.split("/") if p]
+    p_parts = [p for p in path.split("/") if p]
+    parameters: dict[str, str] = {}
+    for i, part in enumerate(t_parts):
+        if part.startswith("{") and part.endswith("+}"):
+            if i >= len(p_parts):
+                return None
+            parameters[part[1:-2]] = "/".join(p_parts[i:])
+            return parameters
+        if i >= len(p_parts):
+            return None
+        if part.startswith("{") and part.endswith("}"):
+            parameters[part[1:-1]] = p_parts[i]
+        elif part != p_parts[i]:
+            return None
+    return parameters if len(t_parts) == len(p_parts) else None
+
+
+def _request(environ: dict) -> tuple[str, dict[str, list[str]], str | bytes | None, bool]:
+    headers: dict[str, list[str]] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers.setdefault(key[5:].replace("_", "-").title(), []).append(value)
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers.setdefault(key.replace("_", "-").title(), []).append(environ[key])
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    body: str | bytes | None = None
+    is_base64 = False
+    if raw:
+        if _TEXT.match(environ.get("CONTENT_TYPE", "text/plain")):
+            try:
+                body = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                body, is_base64 = base64.b64encode(raw).decode(), True
+        else:
+            body, is_base64 = base64.b64encode(raw).decode(), True
+    return environ.get("QUERY_STRING", ""), headers, body, is_base64
+
+
+def _proxy_response(result, version: str) -> Response:
+    """The handler's answer as HTTP, as API Gateway maps it."""
+    if result.error is not None:
+        return _message(502, "Internal server error")
+    try:
+        payload = json.loads(result.payload or b"null")
+    except ValueError:
+        return _message(502, "Internal server error")
+    if version == "2.0" and not (isinstance(payload, dict) and "statusCode" in payload):
+        # Format 2.0 accepts any JSON value and returns it as a 200 JSON body.
+        text = payload if isinstance(payload, str) else json.dumps(payload)
+        return 200, [("Content-Type", "application/json")], text.encode()
+    if not isinstance(payload, dict):
+        return _message(502, "Internal server error")
+    try:
+        status = int(payload.get("statusCode", 200))
+    except (TypeError, ValueError):
+        return _message(502, "Internal server error")
+    body = payload.get("body")
+    if body is not None and not isinstance(body, str):
+        return _message(502, "Internal server error")
+    data = base64.b64decode(body) if body and payload.get("isBase64Encoded") else (body or "").encode()
+    headers = [(str(k), str(v)) for k, v in (payload.get("headers") or {}).items()]
+    for name, values in (payload.get("multiValueHeaders") or {}).items():
+        headers += [(str(name), str(v)) for v in values]
+    headers += [("Set-Cookie", str(c)) for c in payload.get("cookies") or []]
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.append(("Content-Type", "application/json"))
+    return status, headers, data
+
+
+def _message(status: int, message: str) -> Response:
+    return status, [("Content-Type", "application/json")], json.dumps({"message": message}).encode()
+
+
+_REASONS = {200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently", 302: "Found",
+            400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests",
+            500: "Internal Server Error", 502: "Bad Gateway"}
