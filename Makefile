@@ -29,6 +29,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/runtime.py
 	$(BIN)/python benchmarks/endpoint.py
+	$(BIN)/python benchmarks/triggers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -58,7 +58,7 @@ def api_gateway(
     See https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
     """
     moment = resolve_now(now)
-    ids = Ids(resolve_rng(seed, rng))
+    ids = Ids(resolve_rng(seed, rng, "apigateway"))
     method, path = method.upper(), _absolute(path)
     api_id = api_id or ids.lower_alnum(10)
     domain = f"{api_id}.execute-api.{region}.amazonaws.com"
@@ -114,7 +114,7 @@ def api_gateway(
                 "cognitoAuthenticationType": None,
                 "cognitoAuthenticationProvider": None,
                 "userArn": None,
-                "userAgent": header_values.get("User-Agent", [user_agent])[-1],
+                "userAgent": _header(header_values, "User-Agent", user_agent),
                 "user": None,
             },
             "domainName": domain,
@@ -159,7 +159,7 @@ def api_gateway_v2(
     See https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
     """
     moment = resolve_now(now)
-    ids = Ids(resolve_rng(seed, rng))
+    ids = Ids(resolve_rng(seed, rng, "apigateway-v2"))
     api_id = api_id or ids.lower_alnum(10)
     # HTTP APIs put the stage in the path unless it is the $default stage.
     full_path = _absolute(path) if stage == "$default" else f"/{stage}{_absolute(path)}"
@@ -274,8 +274,15 @@ def _merge_headers(defaults: Mapping[str, str], headers: Headers | None) -> dict
     for name, value in (headers or {}).items():
         for existing in [n for n in merged if n.lower() == name.lower()]:
             del merged[existing]
-        merged[name] = [value] if isinstance(value, str) else [str(v) for v in value]
+        merged[name] = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
     return merged
+
+
+def _header(headers: Mapping[str, list[str]], name: str, default: str) -> str:
+    for existing, values in headers.items():
+        if existing.lower() == name.lower():
+            return values[-1]
+    return default
 
 
 def _query_items(query: Query | None) -> list[tuple[str, str]]:

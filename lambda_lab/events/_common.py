@@ -75,11 +75,15 @@ def resolve_now(now: float | None) -> float:
     return time.time() if now is None else float(now)
 
 
-def resolve_rng(seed: int | str | None, rng: random.Random | None) -> random.Random:
-    """The caller's ``rng`` if given, else a fresh ``random.Random(seed)`` (never the module's)."""
+def resolve_rng(seed: int | str | None, rng: random.Random | None, source: str) -> random.Random:
+    """The caller's ``rng`` if given, else a fresh ``random.Random`` (never the module's).
+
+    A seed is mixed with the event source, so ``seed=1`` gives an SQS message and an S3 upload
+    different ids, as AWS would, while each stays the same from run to run.
+    """
     if rng is not None:
         return rng
-    return random.Random(seed)
+    return random.Random(None if seed is None else f"{source}:{seed}")
 
 
 def epoch_ms(now: float) -> int:

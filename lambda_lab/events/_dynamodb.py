@@ -55,7 +55,7 @@ def dynamodb_stream(
         raise LambdaLabError(f"view_type is one of {', '.join(VIEW_TYPES)} (got {view_type!r})")
     key_names = [key] if isinstance(key, str) else list(key)
     moment = resolve_now(now)
-    ids = Ids(resolve_rng(seed, rng))
+    ids = Ids(resolve_rng(seed, rng, "dynamodb"))
     if stream_label is None:
         # The label is when the stream was enabled: some days before these changes.
         stream_label = iso_ms_no_zone(moment - ids.rng.uniform(86_400, 30 * 86_400))

@@ -38,7 +38,7 @@ def eventbridge(
     neither does this builder.
     See https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html
     """
-    ids = Ids(resolve_rng(seed, rng))
+    ids = Ids(resolve_rng(seed, rng, "eventbridge"))
     return {
         "version": "0",
         "id": ids.uuid4(),

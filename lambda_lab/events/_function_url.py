@@ -43,7 +43,7 @@ def function_url(
     See https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html
     """
     moment = resolve_now(now)
-    ids = Ids(resolve_rng(seed, rng))
+    ids = Ids(resolve_rng(seed, rng, "function-url"))
     # Function URL ids are 32 lower-case letters and digits: https://<url-id>.lambda-url.<region>.on.aws
     url_id = url_id or ids.lower_alnum(32)
     # With auth type NONE nobody signed the request, so AWS reports the account as "anonymous"

@@ -101,8 +101,9 @@ def _notification(
     seed: int | str | None,
     rng: random.Random | None,
 ) -> dict[str, Any]:
+    # S3 notifications name no account: the bucket ARN is global and carries none.
     moment = resolve_now(now)
-    ids = Ids(resolve_rng(seed, rng))
+    ids = Ids(resolve_rng(seed, rng, "s3"))
     # One uploader and one bucket owner for the whole event; request ids differ per record.
     principal = "AWS:" + ids.iam_user_id()
     owner = "A" + ids.upper_alnum(13)

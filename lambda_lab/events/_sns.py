@@ -41,7 +41,7 @@ def sns(
     See https://docs.aws.amazon.com/lambda/latest/dg/with-sns.html
     """
     moment = resolve_now(now)
-    ids = Ids(resolve_rng(seed, rng))
+    ids = Ids(resolve_rng(seed, rng, "sns"))
     topic_arn = f"arn:aws:sns:{region}:{account_id}:{topic}"
     subscription_arn = f"{topic_arn}:{ids.uuid4()}"
     endpoint = f"https://sns.{region}.amazonaws.com"

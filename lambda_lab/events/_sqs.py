@@ -39,8 +39,8 @@ def sqs(
     >>> [r["body"] for r in event["Records"]]
     ['order-1', '{"order": 2}']
 
-    A single string or dict is a batch of one; dicts are JSON-encoded as a producer would send
-    them. ``fifo=True`` (or a queue name ending in ``.fifo``) adds ``SequenceNumber``,
+    A single string or dict is a batch of one and a list is a batch; dicts are JSON-encoded as a
+    producer would send them (to send one JSON array, pass ``json.dumps([...])``). ``fifo=True`` (or a queue name ending in ``.fifo``) adds ``SequenceNumber``,
     ``MessageGroupId`` and ``MessageDeduplicationId``. ``message_attributes`` takes plain values
     (``{"priority": 5}``) or SQS's own form (``{"dataType": ..., "stringValue": ...}``).
     See https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
@@ -56,7 +56,7 @@ def sqs(
     if fifo and not queue.endswith(".fifo"):
         queue += ".fifo"
     moment = resolve_now(now)
-    ids = Ids(resolve_rng(seed, rng))
+    ids = Ids(resolve_rng(seed, rng, "sqs"))
     sender = sender_id if sender_id is not None else ids.iam_user_id()
     attributes = {name: sqs_message_attribute(value) for name, value in (message_attributes or {}).items()}
     sent_ms = epoch_ms(moment)

@@ -7,6 +7,7 @@
 - SQS event source mappings are polled (see sqs_poller); moto's invoke-on-send is switched off.
 - DynamoDB streams are read by Lambda in the background, in order, retrying a failed batch:
   moto calls inline inside the table write, so we queue the batch per function and return.
+- moto's ReceiveMessage can hand one message to two concurrent receivers; we make each look atomic.
 Each moto function replaced here is private API; moto is pinned and tests cover every path.
 """
 
@@ -26,6 +27,7 @@ from urllib.parse import quote_plus
 import moto.events.models as moto_events
 import moto.s3.notifications as moto_s3_notifications
 import moto.sns.models as moto_sns
+import moto.sqs.models as moto_sqs
 from moto.awslambda.models import LambdaBackend
 
 from ...errors import LambdaLabError, TooManyRequestsError
@@ -73,6 +75,8 @@ class TriggerRouter:
         _originals["sns_publish"] = moto_sns.Subscription.publish
         _originals["rule_send"] = moto_events.Rule.send_to_targets
         _originals["create_esm"] = LambdaBackend.create_event_source_mapping
+        _originals["receive"] = moto_sqs.SQSBackend.receive_message
+        moto_sqs.SQSBackend.receive_message = _receive_message
         moto_s3_notifications._get_s3_event = _s3_event
         moto_s3_notifications._invoke_awslambda = _s3_invoke
         moto_sns.Subscription.publish = _sns_publish
@@ -218,6 +222,22 @@ def _create_esm(self, spec):
         for q in sqs_backends[self.account_id][self.region_name].queues.values():
             q.lambda_event_source_mappings.pop(esm.function_arn, None)
     return esm
+
+
+_receive_lock = threading.Lock()
+
+
+def _receive_message(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None):
+    """moto's ReceiveMessage without its race: two receivers at once could both take one message
+    (it checks and marks visibility without a lock). Each look is atomic here; a long poll waits
+    between looks, outside the lock."""
+    deadline = time.monotonic() + (wait_seconds_timeout or 0)
+    while True:
+        with _receive_lock:
+            messages = _originals["receive"](self, queue_name, count, 0, visibility_timeout, message_attribute_names)
+        if messages or time.monotonic() >= deadline:
+            return messages
+        time.sleep(0.02)
 
 
 # -- DynamoDB streams ---------------------------------------------------------------------------
