@@ -257,3 +257,44 @@ def test_scheduled_rules_fire_on_the_lab_clock(endpoint, clock):
     assert event["source"] == "aws.events" and event["detail-type"] == "Scheduled Event"
     assert event["resources"] == [rule_arn] and event["detail"] == {}
     assert len({e["time"] for e in delivered}) == 12   # each firing at its own scheduled time
+
+
+# -- the delivered events have the shape of AWS's own sample events ----------------------------
+
+FIXTURES = __import__("pathlib").Path(__file__).parent.parent / "events" / "fixtures"
+
+
+def key_paths(obj, path="") -> set[str]:
+    """Every key path in a JSON value (list items merged), to compare shapes."""
+    if isinstance(obj, dict):
+        return {p for k, v in obj.items() for p in {f"{path}.{k}"} | key_paths(v, f"{path}.{k}")}
+    if isinstance(obj, list):
+        return {p for item in obj[:1] for p in key_paths(item, path + "[]")}
+    return set()
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def test_delivered_s3_sns_sqs_events_have_the_shape_of_awss_samples(endpoint):
+    arn = deploy(endpoint)
+    s3 = endpoint.client("s3")
+    s3.create_bucket(Bucket="shapes")
+    s3.put_bucket_notification_configuration(Bucket="shapes", NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    s3.put_object(Bucket="shapes", Key="a.txt", Body=b"x")
+    sns = endpoint.client("sns")
+    topic = sns.create_topic(Name="shapes")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="m", Subject="s",
+                MessageAttributes={"Test": {"DataType": "String", "StringValue": "TestString"},
+                                   "TestBinary": {"DataType": "Binary", "BinaryValue": b"TestBinary"}})
+    sqs, url, queue_arn = make_queue(endpoint, "shapes")
+    endpoint.client("lambda").create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=arn)
+    sqs.send_message(QueueUrl=url, MessageBody="hello")
+    delivered = seen(endpoint, 3)
+    by_source = {(e["Records"][0].get("eventSource") or e["Records"][0].get("EventSource")): e for e in delivered}
+    assert key_paths(by_source["aws:s3"]) == key_paths(fixture("s3_put.json"))
+    assert key_paths(by_source["aws:sns"]) == key_paths(fixture("sns.json"))
+    assert key_paths(by_source["aws:sqs"]) == key_paths(fixture("sqs_standard.json"))
