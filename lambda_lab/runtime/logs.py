@@ -7,11 +7,12 @@ https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html
 
 from __future__ import annotations
 
+import hashlib
 import math
 from datetime import datetime, timezone
 
 __all__ = [
-    "billed_ms", "start_line", "end_line", "report_line", "init_report_line", "timeout_line",
+    "billed_ms", "init_start_line", "start_line", "end_line", "report_line", "init_report_line", "timeout_line",
     "log_stream_name", "iso_timestamp",
 ]
 
@@ -19,6 +20,18 @@ __all__ = [
 def billed_ms(duration_ms: float, init_ms: float | None = None) -> int:
     """Billed duration: handler time plus INIT on a cold start, rounded up to the next 1 ms."""
     return max(1, math.ceil(round(duration_ms + (init_ms or 0.0), 6)))
+
+
+def init_start_line(runtime: str, region: str) -> str:
+    """The line AWS writes when an environment starts (``INIT_START Runtime Version: python:3.12.v38 ...``).
+
+    The runtime version names the lab's own build (``.lambda-lab``), not an AWS release.
+    """
+    family = next((f for f in ("python", "nodejs", "provided.") if runtime.startswith(f)), "")
+    name = f"{family.rstrip('.')}:{runtime[len(family):].removesuffix('.x')}" if family else runtime
+    digest = hashlib.sha256(runtime.encode()).hexdigest()
+    return (f"INIT_START Runtime Version: {name}.lambda-lab\t"
+            f"Runtime Version ARN: arn:aws:lambda:{region}::runtime:{digest}")
 
 
 def start_line(request_id: str, version: str) -> str:

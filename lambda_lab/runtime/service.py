@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import math
 import re
 import shutil
 import tempfile
@@ -359,7 +360,12 @@ class LambdaService:
     def _result(self, fv: _FunctionVersion, env: ExecutionEnvironment, outcome: Outcome) -> InvocationResult:
         config = fv.config
         billed = logs.billed_ms(outcome.duration_ms, outcome.init_ms)
+        if outcome.status == "timeout":
+            # AWS bills a timed-out invocation for the timeout, not for the moment it noticed.
+            billed = min(billed, config.timeout_s * 1000 + math.ceil(outcome.init_ms or 0))
         lines = []
+        if outcome.cold:
+            lines.append(logs.init_start_line(config.runtime, self.region))
         if outcome.init_output:
             lines.append(outcome.init_output.rstrip("\n"))
         if outcome.init_status is not None:

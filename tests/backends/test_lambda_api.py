@@ -59,7 +59,8 @@ def test_invoke_returns_payload_version_and_a_log_tail_with_the_report_line(lam)
     assert response["StatusCode"] == 200 and response["ExecutedVersion"] == "$LATEST"
     assert "FunctionError" not in response
     assert body["echo"] == {"name": "Ada"}
-    assert tail.startswith("START RequestId:") and "\nREPORT RequestId:" in tail and "Init Duration" in tail
+    assert tail.startswith("INIT_START Runtime Version:") and "\nSTART RequestId:" in tail
+    assert "\nREPORT RequestId:" in tail and "Init Duration" in tail
 
 
 def test_the_log_tail_is_the_last_4_kb(lam):

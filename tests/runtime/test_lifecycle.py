@@ -65,6 +65,7 @@ def test_timeout_discards_the_environment_so_the_next_call_is_cold_with_fresh_st
                         timed_out.error["errorMessage"])
     assert timed_out.error["errorMessage"].split()[1] == timed_out.request_id
     assert 1000 <= timed_out.duration_ms < 2500
+    assert timed_out.billed_ms == 1000  # AWS bills the timeout, not the moment it was noticed
     assert "Status: timeout" in timed_out.logs
     after = service.invoke("slow")
     assert after.cold is True

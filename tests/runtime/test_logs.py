@@ -41,7 +41,9 @@ def test_an_invocations_logs_wrap_the_handlers_output_in_start_end_report(servic
     rid = result.request_id
     lines = result.logs.splitlines()
     start = lines.index(f"START RequestId: {rid} Version: $LATEST")
-    assert lines[:start] == ["loading"]  # INIT output comes before START, as in CloudWatch
+    assert re.fullmatch(r"INIT_START Runtime Version: python:3\.12\.lambda-lab\tRuntime Version ARN: "
+                        r"arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}", lines[0])
+    assert lines[1:start] == ["loading"]  # INIT output comes before START, as in CloudWatch
     assert lines[start + 1] == "hello from the handler"
     assert re.fullmatch(rf"\[INFO\]\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{rid}\tstructured 42", lines[start + 2])
     assert lines[start + 3] == f"END RequestId: {rid}"
@@ -49,3 +51,15 @@ def test_an_invocations_logs_wrap_the_handlers_output_in_start_end_report(servic
         rf"REPORT RequestId: {rid}\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\t"
         r"Max Memory Used: \d+ MB\tInit Duration: \d+\.\d\d ms\t", lines[start + 4])
     assert len(lines) == start + 5
+
+
+@pytest.mark.parametrize("runtime, name", [("python3.12", "python:3.12"), ("nodejs20.x", "nodejs:20"),
+                                           ("provided.al2023", "provided:al2023")])
+def test_init_start_names_the_runtime(runtime, name):
+    assert logs.init_start_line(runtime, "us-east-1").startswith(f"INIT_START Runtime Version: {name}.lambda-lab\t")
+
+
+def test_warm_invocations_have_no_init_start(service):
+    service.create_function(python_function("plain", "def handler(e, c):\n    return 1\n"))
+    assert "INIT_START" in service.invoke("plain").logs
+    assert "INIT_START" not in service.invoke("plain").logs

@@ -144,6 +144,7 @@ class LabScheduler:
         self._region = region
         self._next: dict[str, tuple[str, float | None]] = {}   # rule ARN -> (expression, next time)
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._tick_s = tick_s
         self._thread = threading.Thread(target=self._run, name="lab-scheduler", daemon=True)
         self._thread.start()
@@ -157,6 +158,10 @@ class LabScheduler:
 
     def tick(self) -> int:
         """Fire everything due by now on the lab clock; returns how many firings."""
+        with self._lock:  # the background thread and a caller may tick at once: fire each once
+            return self._tick()
+
+    def _tick(self) -> int:
         now = self._clock.now()
         fired = 0
         live = set()
