@@ -13,13 +13,20 @@ $(BIN)/python:
 # Reinstall only when the project's dependency list changes.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --progress-bar off -e ".[dev]"
+	@# Workshops are often offline and on a projector: JupyterLab should not ask to fetch news.
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
+		> $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 ## make lab: JupyterLab on notebooks/, local backend, no AWS account needed
+# JupyterLab refuses to start as root unless told; containers and lab VMs often run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab
+	cd notebooks && ../$(BIN)/jupyter lab $(ROOT_FLAG)
 
 ## make test: the whole suite, notebooks included (pytest exit 5, "no tests", counts as a failure)
 test: $(STAMP)
