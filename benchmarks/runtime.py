@@ -147,7 +147,7 @@ def main() -> None:
         ("warm invoke p99", percentile(warm, 99), "python-lambda-local call", percentile(pll, 99), ""),
     ]
     print(f"\nlambda_lab runtime benchmark  (python {sys.version.split()[0]}, {os.cpu_count()} cores)\n")
-    header = f"| {'lambda_lab':<42} | {'ms':>8} | {'baseline':<32} | {'ms':>8} | {"ratio":>9} | {'target':<11} |"
+    header = f"| {'lambda_lab':<42} | {'ms':>8} | {'baseline':<32} | {'ms':>8} | {'ratio':>9} | {'target':<11} |"
     print(header)
     print("|" + "|".join("-" * (len(part)) for part in header.split("|")[1:-1]) + "|")
     for ours_name, ours_ms, base_name, base_ms, target in rows:

@@ -45,7 +45,11 @@ def processed_ids(lab: Lab, since: float) -> Counter:
     seen: Counter = Counter()
     kwargs = {"logGroupName": "/aws/lambda/bench", "startTime": int(since * 1000) - 1, "filterPattern": "MSG"}
     while True:
-        page = logs.filter_log_events(**kwargs)
+        try:
+            page = logs.filter_log_events(**kwargs)
+        except logs.exceptions.ResourceNotFoundException:
+            return seen  # nothing has run yet: no log group
+
         for event in page["events"]:
             if event["message"].startswith("MSG "):
                 seen[event["message"][4:].strip()] += 1

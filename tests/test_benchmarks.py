@@ -1,0 +1,22 @@
+"""The benchmark scripts run (tiny sizes, no timing asserted: timings belong in the benchmarks)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+
+
+@pytest.mark.parametrize("script, args, heading", [
+    ("runtime.py", ["--runs", "1", "--warm", "5"], "lambda_lab runtime benchmark"),
+    ("endpoint.py", ["--calls", "5"], "lambda_lab endpoint benchmark"),
+    ("triggers.py", ["--messages", "20", "--requests", "5"], "lambda_lab triggers benchmark"),
+])
+def test_the_benchmark_prints_its_table(script, args, heading):
+    done = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert heading in done.stdout and done.stdout.count("|") > 20
