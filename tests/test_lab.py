@@ -204,3 +204,23 @@ def test_the_same_scenario_on_a_real_account():
         assert first.payload["statusCode"] == 200 and first.cold
     finally:
         lab.teardown()
+
+
+def test_a_function_that_invokes_itself_is_bounded_by_concurrency_not_a_hang():
+    source = """
+    import json, boto3, botocore.config
+    client = boto3.client("lambda", config=botocore.config.Config(retries={"total_max_attempts": 1}, read_timeout=60))
+    def handler(event, context):
+        depth = event.get("depth", 0)
+        answer = client.invoke(FunctionName=context.function_name, Payload=json.dumps({"depth": depth + 1}))
+        return {"depth": depth, "inner": json.loads(answer["Payload"].read())}
+    """
+    with Lab.local(concurrency_limit=3) as lab:
+        fn = lab.deploy("ouroboros", code=source, handler="app.handler", timeout_s=30)
+        result = fn.invoke({})
+        # Three nested calls hold the account's 3 slots; the fourth is throttled inside the third,
+        # whose unhandled error is data to the second (as Invoke returns it): every level answers.
+        assert result.ok and result.payload["depth"] == 0 and result.payload["inner"]["depth"] == 1
+        innermost = result.payload["inner"]["inner"]
+        assert innermost["errorType"] == "TooManyRequestsException"
+        assert fn.invoke({}).ok  # and the lab still serves

@@ -8,6 +8,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import threading
@@ -16,6 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 
 __all__ = ["PendingInvocation", "RuntimeApiHandler", "RuntimeApiServer"]
+
+# awslambdaric sends a handler error's X-Ray cause (its whole stack) as one header; a
+# RecursionError's is over http.client's 64 KiB line limit, and the runtime would die on the 431.
+# AWS's Runtime API takes it, so we allow header lines of up to 1 MiB (a process-wide setting
+# that only makes http.client more permissive).
+http.client._MAXLINE = max(http.client._MAXLINE, 1024 * 1024)
 
 _PREFIX = "/2018-06-01/runtime"
 _INVOCATION_PATH = re.compile(rf"^{_PREFIX}/invocation/(?P<id>[^/]+)/(?P<kind>response|error)$")
