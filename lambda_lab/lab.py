@@ -91,6 +91,17 @@ class Lab:
     def region(self) -> str:
         return self.backend.region
 
+    def power_tune(self, fn: Function, payload: Any = None, *, memory=(128, 256, 512, 1024, 1769, 3008),
+                   runs: int = 10, confirm: bool = False):
+        """Duration and cost per call at each memory size, cheapest and fastest marked (see experiments)."""
+        from .experiments import power_tune
+        return power_tune(self, fn, payload, memory=memory, runs=runs, confirm=confirm)
+
+    def simulate(self, fn: Function, arrivals, *, payload: Any = None, qualifier: str | None = None):
+        """Replay an arrival pattern (``lambda_lab.traffic``) on the lab clock with real invocations."""
+        from .experiments import simulate
+        return simulate(self, fn, arrivals, payload=payload, qualifier=qualifier)
+
     @property
     def fire(self):
         """Fire real events at a function through the real path: ``lab.fire.s3_put(fn, ...)``."""

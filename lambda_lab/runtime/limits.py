@@ -192,12 +192,12 @@ class CpuGovernor:
             self._police_until(period_end)
 
     def _police_until(self, period_end: float) -> None:
-        while True:
-            now = time.monotonic()
-            if now >= period_end:
-                return
-            next_check = period_end
-            with self._lock:
+        with self._lock:
+            while not self._closed:
+                now = time.monotonic()
+                if now >= period_end:
+                    return
+                next_check = period_end
                 for entry in self._tracked.values():
                     if entry.stopped:
                         continue
@@ -208,7 +208,8 @@ class CpuGovernor:
                     else:
                         # It cannot burn more CPU than wall time (one thread): check again then.
                         next_check = min(next_check, now + max(left, 0.0002))
-            time.sleep(max(0.0, next_check - time.monotonic()))
+                # track() notifies, so a worker that starts mid-period is policed from its start.
+                self._lock.wait(max(0.0, next_check - time.monotonic()))
 
 
 def _signal_group(pgid: int, sig: int) -> None:

@@ -1,0 +1,93 @@
+"""Power tuning and traffic simulation run real invocations and teach what AWS would show."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambda_lab import Lab, traffic
+from lambda_lab.errors import InvalidParameterValueError
+
+SPIN = """
+def handler(event, context):
+    total = 0
+    for i in range(event.get("n", 10)):
+        total += i
+    return total
+"""
+
+
+@pytest.fixture(scope="module")
+def lab():
+    with Lab.local(concurrency_limit=5) as lab:
+        yield lab
+
+
+def test_power_tuning_shows_cpu_bought_by_memory_and_restores_the_setting(lab):
+    fn = lab.deploy("tuned", code=SPIN, handler="app.handler", memory_mb=256, timeout_s=30)
+    result = lab.power_tune(fn, {"n": 300_000}, memory=[128, 512, 1769], runs=3)
+    by_size = {row["memory_mb"]: row for row in result.rows}
+    assert set(by_size) == {128, 512, 1769}
+    assert by_size[128]["duration_ms"] > 3 * by_size[1769]["duration_ms"]   # ~7% of a vCPU vs one vCPU
+    assert all(row["cold_init_ms"] is not None and row["errors"] == 0 for row in result.rows)
+    assert result.cheapest in result.rows and result.fastest in result.rows
+    assert result.fastest["memory_mb"] != 128
+    assert len(result.invocations) == 3 * 4 and "cheapest at" in result.summary()
+    assert "<table>" in result._repr_html_() and list(result.table["memory_mb"]) == [128, 512, 1769]
+    assert fn.configuration["MemorySize"] == 256
+
+
+@pytest.mark.parametrize("kwargs, words", [({"memory": [64]}, "from 128"), ({"memory": []}, "at least one"),
+                                           ({"runs": 0}, "at least 1")])
+def test_power_tuning_refuses_bad_settings(lab, kwargs, words):
+    fn = lab.deploy("untuned", code=SPIN, handler="app.handler")
+    with pytest.raises(InvalidParameterValueError, match=words):
+        lab.power_tune(fn, {}, **kwargs)
+
+
+def test_steady_traffic_sees_cold_starts_in_well_under_one_percent_of_calls(lab):
+    fn = lab.deploy("steady", code=SPIN, handler="app.handler")
+    result = lab.simulate(fn, traffic.steady(rate_per_s=2, duration_s=300))
+    assert result.requests == 600 and result.throttles == 0
+    assert result.cold_start_rate < 0.01
+    assert result.simulated_s >= 299 and result.cost is not None
+
+
+def test_sparse_traffic_sees_a_cold_start_on_nearly_every_call(lab):
+    fn = lab.deploy("sparse", code=SPIN, handler="app.handler")
+    result = lab.simulate(fn, traffic.sparse(every_s=900, duration_s=3 * 3600))   # idle 15 min > keep-alive
+    assert result.requests == 12 and result.cold_start_rate > 0.9
+
+
+def test_provisioned_concurrency_removes_the_cold_starts_at_a_price(lab):
+    fn = lab.deploy("warmed", code=SPIN, handler="app.handler")
+    version = fn.publish_version()
+    fn.set_provisioned_concurrency(1, qualifier=version)
+    result = lab.simulate(fn, traffic.sparse(every_s=900, duration_s=3 * 3600), qualifier=version)
+    assert result.cold_starts == 0
+    assert any(line.component == "provisioned_concurrency" and line.usd > 0 for line in result.cost.lines)
+
+
+def test_a_burst_past_the_concurrency_limit_is_throttled(lab):
+    fn = lab.deploy("bursty", code="import time\ndef handler(e, c):\n    time.sleep(0.3)\n", handler="app.handler")
+    result = lab.simulate(fn, traffic.burst(12))
+    assert result.throttles >= 12 - 5 and result.environments <= 5
+
+
+@pytest.mark.parametrize("pattern, count", [
+    (traffic.steady(5, 10), 50), (traffic.sparse(60, 600), 10), (traffic.burst(7, at_s=3), 7),
+])
+def test_traffic_patterns_have_the_expected_arrivals(pattern, count):
+    assert len(pattern) == count and pattern == sorted(pattern)
+
+
+def test_random_patterns_are_repeatable_with_a_seed_and_stay_in_their_window():
+    assert traffic.poisson(3, 100, seed=1) == traffic.poisson(3, 100, seed=1)
+    day = traffic.diurnal(2, 86_400, seed=4)
+    assert all(0 <= t < 86_400 for t in day) and 0.2 * 2 * 86_400 < len(day) < 0.8 * 2 * 86_400
+
+
+def test_bad_traffic_is_refused():
+    with pytest.raises(InvalidParameterValueError):
+        traffic.steady(0, 10)
+    with pytest.raises(InvalidParameterValueError):
+        traffic.burst(0)
