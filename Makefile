@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/runtime.py
 	$(BIN)/python benchmarks/endpoint.py
 	$(BIN)/python benchmarks/triggers.py
+	$(BIN)/python benchmarks/experiments.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
