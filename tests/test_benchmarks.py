@@ -20,4 +20,4 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 def test_the_benchmark_prints_its_table(script, args, heading):
     done = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert heading in done.stdout and done.stdout.count("|") > 20
+    assert heading in done.stdout and done.stdout.count("|") >= 20
