@@ -153,13 +153,18 @@ class Lab:
                   "Environment": {"Variables": dict(env or {})}, "Layers": list(layers),
                   "Description": description, "Role": role or self.backend.execution_role_arn()}
         try:
-            if self._exists(lam, name):
+            created = False
+            if not self._exists(lam, name):
+                try:
+                    self._create(lam, name, zip_bytes, config, architecture)
+                    created = True
+                except lam.exceptions.ResourceConflictException:
+                    pass  # created meanwhile (another cell or thread): update it instead
+            if not created:
                 lam.update_function_code(FunctionName=name, ZipFile=zip_bytes, Architectures=[architecture])
                 lam.get_waiter("function_updated_v2").wait(FunctionName=name)
                 lam.update_function_configuration(FunctionName=name, **config)
                 lam.get_waiter("function_updated_v2").wait(FunctionName=name)
-            else:
-                self._create(lam, name, zip_bytes, config, architecture)
         except ClientError as exc:
             error = exc.response.get("Error", {})
             raise LambdaLabError(f"Could not deploy {name!r}: {error.get('Code')}: {error.get('Message')}") from None

@@ -147,6 +147,7 @@ class LambdaService:
         self._base_environment = {**(credentials or _FAKE_CREDENTIALS), "AWS_ENDPOINT_URL": endpoint_url or _NOWHERE}
         self._own_root = root is None
         self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="lambda-lab-"))
+        self.root.mkdir(parents=True, exist_ok=True)
         self._code = CodeStore(self.root)
         self._runtime_site = runtime_site(self.root)
         self._governor = CpuGovernor()
