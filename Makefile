@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test install bench clean
+.PHONY: lab test install stress bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ lab: $(STAMP)
 ## make test: the whole suite, notebooks included (pytest exit 5, "no tests", counts as a failure)
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## make stress: load and soak tests (minutes; CI runs them after make test)
+stress: $(STAMP)
+	$(BIN)/python -m pytest -m stress tests/stress
 
 ## make bench: the benchmark tables (ratios measured side by side in one run)
 bench: $(STAMP)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .errors import LambdaLabError
@@ -200,7 +201,8 @@ class Fire:
         result = {}
 
         def run():
-            execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(input))["executionArn"]
+            execution = sfn.start_execution(stateMachineArn=arn, name=f"lambda-lab-{uuid.uuid4().hex[:12]}",
+                                            input=json.dumps(input))["executionArn"]
             deadline = time.monotonic() + timeout_s
             while True:
                 result["execution"] = sfn.describe_execution(executionArn=execution)
@@ -288,14 +290,16 @@ def _read_invocations(logs, function_name: str, since: float) -> list[Invocation
     invocations = []
     for stream, stream_events in by_stream.items():
         lines: list[str] = []
+        started = None
         for event in stream_events:
             message = event["message"].rstrip("\n")
             lines.append(message)
+            if message.startswith("START RequestId:"):
+                started = event["timestamp"] / 1000
             if message.startswith("REPORT RequestId:"):
-                invocation = Invocation.from_log_lines(function_name, lines, environment=stream,
-                                                       started_at=stream_events[0]["timestamp"] / 1000)
+                invocation = Invocation.from_log_lines(function_name, lines, environment=stream, started_at=started)
                 if invocation is not None:
                     invocations.append(invocation)
-                lines = []
+                lines, started = [], None
     invocations.sort(key=lambda i: i.started_at or 0)
     return invocations

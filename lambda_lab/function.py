@@ -82,9 +82,15 @@ class Function:
         """The function's CloudWatch Logs from the last ``minutes``, oldest first, as one text."""
         logs = self.lab.client("logs")
         start = int((time.time() - minutes * 60) * 1000)
-        params = {"logGroupName": f"/aws/lambda/{self.name}", "startTime": start, "limit": min(limit, 10000)}
+        params = {"logGroupName": f"/aws/lambda/{self.name}", "startTime": start}
+        events: list[dict] = []
         try:
-            events = logs.filter_log_events(**params)["events"]
+            while True:  # CloudWatch answers in pages (10,000 events at most each)
+                page = logs.filter_log_events(**params)
+                events += page["events"]
+                if not page.get("nextToken") or not page["events"]:
+                    break
+                params["nextToken"] = page["nextToken"]
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ResourceNotFoundException":
                 return ""  # never invoked: no log group yet

@@ -118,7 +118,7 @@ class Invocation:
         if report is None:
             return None
         error = {"errorType": report.error_type or "Unhandled", "errorMessage": f"Status: {report.status}"} \
-            if report.status else None
+            if report.status else _logged_error(lines)
         return cls(function_name=function_name, request_id=report.request_id, payload=None, error=error,
                    function_error="Unhandled" if error else None, cold=report.init_ms is not None,
                    init_ms=report.init_ms, duration_ms=report.duration_ms, billed_ms=report.billed_ms,
@@ -206,6 +206,26 @@ class InvocationLog(Sequence[Invocation]):
         throttled = sum(i.throttled for i in self._items)
         errors = sum(bool(i.error) and not i.throttled for i in self._items)
         return f"<InvocationLog: {len(self)} invocations, {cold} cold, {errors} errors, {throttled} throttled>"
+
+
+_PYTHON_ERROR = re.compile(r"^\[ERROR\] (?P<type>[\w.]+): (?P<message>.*)$")
+_NODE_ERROR = re.compile(r"\tERROR\tInvoke Error \t(?P<document>\{.*\})$")
+
+
+def _logged_error(lines: list[str]) -> dict | None:
+    """A handler's unhandled error as its runtime logged it (the REPORT line does not say)."""
+    for line in lines:
+        python = _PYTHON_ERROR.match(line)
+        if python:
+            return {"errorType": python["type"], "errorMessage": python["message"]}
+        node = _NODE_ERROR.search(line)
+        if node:
+            try:
+                document = json.loads(node["document"])
+                return {"errorType": document.get("errorType", "Error"), "errorMessage": document.get("errorMessage", "")}
+            except ValueError:
+                return {"errorType": "Error", "errorMessage": node["document"]}
+    return None
 
 
 def _decode(raw: bytes) -> Any:

@@ -74,3 +74,15 @@ def test_step_functions_task_runs_the_function(lab, fn):
 
 def test_fired_invocations_are_recorded(lab):
     assert len(lab.invocations) >= 6
+
+
+def test_a_fired_invocation_whose_handler_raised_is_an_error(lab):
+    failing = lab.deploy("fired-failing", code="def handler(e, c):\n    raise ValueError('nope')\n", handler="app.handler")
+    response, ran = lab.fire.http(failing, "GET", "/")
+    assert response.status_code == 502
+    assert ran[0].error == {"errorType": "ValueError", "errorMessage": "nope"} and not ran[0].ok
+
+
+def test_step_functions_executions_have_names(lab, fn):
+    execution, _ = lab.fire.step_functions(fn, {"order": 2})
+    assert not execution["executionArn"].endswith(":None")

@@ -36,7 +36,7 @@ from .limits import (ASYNC_PAYLOAD_LIMIT, ENV_VARS_LIMIT, MAX_LAYERS, SYNC_PAYLO
 from .pool import DEFAULT_KEEP_ALIVE_S, ConcurrencyLedger, EnvironmentPool
 from .runtimes import runtime_for
 
-__all__ = ["FunctionConfig", "InvocationResult", "LambdaService", "LATEST"]
+__all__ = ["FunctionConfig", "InvocationResult", "LambdaService", "LATEST", "validate_environment"]
 
 LATEST = "$LATEST"
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -79,21 +79,26 @@ class FunctionConfig:
         if not isinstance(self.handler, str) or not self.handler or len(self.handler) > 128:
             raise InvalidParameterValueError(
                 f"Handler {self.handler!r} is not valid: give 'module.function', e.g. 'app.handler'.")
-        reserved = sorted(set(self.environment) & _RESERVED_VARIABLES)
-        if reserved:
-            raise InvalidParameterValueError(
-                f"Lambda was unable to configure your environment variables because the environment "
-                f"variables you have provided contains reserved keys that are currently not supported "
-                f"for modification. Reserved keys used in this request: {', '.join(reserved)}")
-        size = len(json.dumps(self.environment, separators=(",", ":")).encode())
-        if size > ENV_VARS_LIMIT:
-            raise InvalidParameterValueError(
-                f"The function's environment variables take {size} bytes; Lambda allows 4 KB in total. "
-                "Keep large settings in S3, SSM Parameter Store or Secrets Manager.")
+        validate_environment(self.environment)
         if len(self.layers) > MAX_LAYERS:
             raise InvalidParameterValueError(f"A function can use at most {MAX_LAYERS} layers; got {len(self.layers)}.")
         return replace(self, environment={str(k): str(v) for k, v in self.environment.items()},
                        layers=tuple(self.layers))
+
+
+def validate_environment(variables: dict) -> None:
+    """AWS's checks on a function's environment variables: no reserved keys, 4 KB in all."""
+    reserved = sorted(set(variables) & _RESERVED_VARIABLES)
+    if reserved:
+        raise InvalidParameterValueError(
+            f"Lambda was unable to configure your environment variables because the environment "
+            f"variables you have provided contains reserved keys that are currently not supported "
+            f"for modification. Reserved keys used in this request: {', '.join(reserved)}")
+    size = len(json.dumps(variables, separators=(",", ":")).encode())
+    if size > ENV_VARS_LIMIT:
+        raise InvalidParameterValueError(
+            f"The function's environment variables take {size} bytes; Lambda allows 4 KB in total. "
+            "Keep large settings in S3, SSM Parameter Store or Secrets Manager.")
 
 
 @dataclass

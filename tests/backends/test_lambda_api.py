@@ -315,3 +315,13 @@ def test_a_handler_writes_to_dynamodb_when_an_object_lands_in_s3(endpoint):
             break
         time.sleep(0.05)
     assert items == [{"key": {"S": "cat.jpg"}}]
+
+
+@pytest.mark.parametrize("variables, words", [({"AWS_REGION": "x"}, "Reserved keys"), ({"BIG": "x" * 5000}, "4 KB")])
+def test_bad_environment_variables_are_refused_at_create_time_as_on_aws(endpoint, variables, words):
+    lam = endpoint.client("lambda")
+    with pytest.raises(ClientError) as caught:
+        lam.create_function(FunctionName="env-checked", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                            Code={"ZipFile": make_zip({"app.py": ECHO})}, Environment={"Variables": variables})
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert words in caught.value.response["Error"]["Message"]

@@ -18,7 +18,9 @@ from typing import Callable, Iterable
 from urllib.parse import parse_qs, unquote
 
 from ...errors import LambdaLabError, RequestEntityTooLargeError
-from ...runtime.limits import ASYNC_PAYLOAD_LIMIT, UNZIPPED_CODE_LIMIT, ZIPPED_CODE_LIMIT
+from ...runtime.limits import (ASYNC_PAYLOAD_LIMIT, UNZIPPED_CODE_LIMIT, ZIPPED_CODE_LIMIT, validate_memory,
+                               validate_timeout)
+from ...runtime.service import validate_environment
 from .async_invoke import AsyncInvoker
 from .bridge import MotoLambdaBridge
 
@@ -35,7 +37,7 @@ _ROUTES = [
     ("DELETE", re.compile(_FUNCTION + r"/concurrency/?$"), "delete_reserved"),
     ("GET", re.compile(r"/(?P<api>[0-9-]+)/account-settings/?$"), "account_settings"),
     ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/?$"), "remember_dead_letter"),
-    ("PUT", re.compile(_FUNCTION + r"/configuration/?$"), "remember_dead_letter"),
+    ("PUT", re.compile(_FUNCTION + r"/configuration/?$"), "remember_dead_letter"),  # + validation
 ]
 _LOG_TAIL_BYTES = 4096
 
@@ -193,6 +195,13 @@ class LambdaApiMiddleware:
             spec = json.loads(body or b"{}")
         except ValueError:
             raise _PassThrough
+        # moto stores what AWS refuses at CreateFunction / UpdateFunctionConfiguration: check first.
+        if "Environment" in spec:
+            validate_environment((spec["Environment"] or {}).get("Variables") or {})
+        if "MemorySize" in spec:
+            validate_memory(spec["MemorySize"])
+        if "Timeout" in spec:
+            validate_timeout(spec["Timeout"])
         name = match.groupdict().get("name") or spec.get("FunctionName", "")
         name = unquote(name).rsplit(":", 1)[-1] if name.startswith("arn:") else unquote(name)
         if "DeadLetterConfig" in spec:
