@@ -224,3 +224,11 @@ def test_a_function_that_invokes_itself_is_bounded_by_concurrency_not_a_hang():
         innermost = result.payload["inner"]["inner"]
         assert innermost["errorType"] == "TooManyRequestsException"
         assert fn.invoke({}).ok  # and the lab still serves
+
+
+def test_power_tuning_runs_the_same_on_the_real_account_backend_after_a_cost_check(aws_lab):
+    fn = aws_lab.deploy("tuned-remote", code=HELLO, handler="app.handler")
+    result = aws_lab.power_tune(fn, {"name": "Ada"}, memory=[128, 512], runs=2)
+    assert [row["memory_mb"] for row in result.rows] == [128, 512]
+    with pytest.raises(CostLimitError, match="Power tuning tuned-remote"):
+        aws_lab.power_tune(fn, {}, memory=[3008], runs=100_000)   # worst case priced first: refused
