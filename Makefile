@@ -34,7 +34,7 @@ test: $(STAMP)
 
 ## make stress: load and soak tests (minutes; CI runs them after make test)
 stress: $(STAMP)
-	$(BIN)/python -m pytest -m stress tests/stress
+	$(BIN)/python -m pytest -m stress -s tests/stress
 
 ## make bench: the benchmark tables (ratios measured side by side in one run)
 bench: $(STAMP)

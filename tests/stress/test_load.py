@@ -53,6 +53,8 @@ def test_1000_calls_from_20_threads_at_limit_10_throttle_exactly_the_excess(cloc
                 rss_before = process.memory_info().rss
         environments = len(service.environments("held"))
         rss_after = process.memory_info().rss
+        print(f"\n1,000 calls, 20 threads, limit 10: {outcome}; {environments} environments; "
+              f"lab RSS {rss_before / 1e6:.1f} -> {rss_after / 1e6:.1f} MB")
         assert outcome == {"ok": rounds * 10, "throttled": rounds * 10, "other": 0}
         assert environments == 10                      # one per concurrent slot, none leaked
         assert rss_after - rss_before < 30 * 1024 * 1024, f"lab RSS grew {(rss_after - rss_before) / 1e6:.1f} MB"
@@ -103,6 +105,8 @@ def test_10000_sqs_messages_each_processed_or_dead_lettered(tmp_path):
         for line in fn.logs(minutes=30, limit=100_000).splitlines():
             if line.startswith("OK "):
                 processed[int(line[3:])] = processed.get(int(line[3:]), 0) + 1
+        print(f"\n{total:,} SQS messages: {len(processed):,} processed ({sum(processed.values()):,} times), "
+              f"{len(dead)} dead-lettered, {total - len(set(processed) | dead)} lost")
         assert dead == expected_dead
         assert set(processed) | dead == set(range(total)), "messages lost"
         assert not set(processed) & dead
@@ -142,6 +146,8 @@ def test_a_soak_of_mixed_triggers_returns_to_the_provisioned_level_and_leaks_not
             if on_demand == 0 and provisioned == 2:
                 break
             time.sleep(0.2)
+        print(f"\nsoak {minutes:g} min, {rounds} rounds: environments on demand {on_demand}, provisioned {provisioned}; "
+              f"fds {baseline_fds} -> {process.num_fds()}, threads {baseline_threads} -> {process.num_threads()}")
         assert (on_demand, provisioned) == (0, 2)
         assert rounds >= 5
         assert process.num_fds() - baseline_fds < 20, f"fds {baseline_fds} -> {process.num_fds()}"
