@@ -193,8 +193,8 @@ class SimulationResult:
     def summary(self) -> str:
         cost = f"; about ${float(self.cost.total_usd):,.2f} a month at this rate" if self.cost else ""
         return (f"{self.requests:,} requests over {self.simulated_s / 60:,.0f} simulated minutes "
-                f"({self.real_s:.1f} s real): {self.cold_starts} cold starts ({self.cold_start_rate:.2%}), "
-                f"{self.environments} environments, {self.throttles} throttled; latency p50 "
+                f"({self.real_s:.1f} s real): {_count(self.cold_starts, 'cold start')} ({self.cold_start_rate:.2%}), "
+                f"{_count(self.environments, 'environment')}, {self.throttles} throttled; latency p50 "
                 f"{self.latency_ms(50):.1f} ms, p99 {self.latency_ms(99):.1f} ms{cost}.")
 
     def __repr__(self) -> str:
@@ -223,39 +223,39 @@ def simulate(lab: "Lab", fn: "Function", arrivals: Sequence[float], *, payload: 
                                          "traffic.steady(rate_per_s=5, duration_s=3600).")
     limit = lab.client("lambda").get_account_settings()["AccountLimit"]["ConcurrentExecutions"]
     origin, started = lab.clock.now(), time.perf_counter()
-    recent: list[float] = []
     results: list[Invocation] = []
-    in_flight: list[Future] = []
+    in_flight: list[tuple[Future, float, float]] = []   # (call, simulated start, real start)
     with ThreadPoolExecutor(max_workers=limit + 2, thread_name_prefix="simulate") as pool, \
             Progress(len(times), f"Simulating {fn.name}") as progress:
-        previous = 0.0
         for t in times:
-            # Overlapping in simulated time means running together for real.
-            expected_s = max(recent[-20:], default=0.05) / 1000 * 1.5
-            if t - previous > expected_s:
-                results += _collect(in_flight, progress)
-                in_flight = []
+            # A call still running at simulated time t overlaps this arrival; one that ends before
+            # does not. Each call gets as much real time as the simulated gap to finish in.
+            still_running = []
+            for call, sim_start, real_start in in_flight:
+                call_left = (t - sim_start) - (time.perf_counter() - real_start)
+                if not call.done() and call_left > 0:
+                    wait([call], timeout=call_left)
+                if call.done():
+                    results.append(call.result())
+                    progress.step()
+                else:
+                    still_running.append((call, sim_start, real_start))
+            in_flight = still_running
             gap = origin + t - lab.clock.now()
             if gap > 0:
                 advance(gap)
-            in_flight.append(pool.submit(fn.invoke, payload, qualifier=qualifier))
-            previous = t
-            if len(in_flight) > 4 * limit:  # keep memory bounded for bursts
-                results += _collect(in_flight, progress)
-                in_flight = []
-            recent += [i.duration_ms + (i.init_ms or 0) for i in results[-5:]]
-        results += _collect(in_flight, progress)
+            in_flight.append((pool.submit(fn.invoke, payload, qualifier=qualifier), t, time.perf_counter()))
+        for call, _, _ in in_flight:
+            results.append(call.result())
+            progress.step()
     results.sort(key=lambda i: i.started_at or 0)
     simulated = max(times[-1], 1.0)
     return SimulationResult(fn.name, simulated, time.perf_counter() - started, results,
                             _monthly_cost(lab, fn, results, simulated, qualifier))
 
 
-def _collect(futures: list[Future], progress: Progress) -> list[Invocation]:
-    wait(futures)
-    done = [f.result() for f in futures]
-    progress.step(count=len(done))
-    return done
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _monthly_cost(lab: "Lab", fn: "Function", invocations: list[Invocation], simulated_s: float,

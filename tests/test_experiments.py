@@ -91,3 +91,11 @@ def test_bad_traffic_is_refused():
         traffic.steady(0, 10)
     with pytest.raises(InvalidParameterValueError):
         traffic.burst(0)
+
+
+def test_a_slow_init_does_not_make_steady_traffic_look_concurrent(lab):
+    # One cold start with a 0.3 s INIT must not make every later arrival look like an overlap.
+    fn = lab.deploy("slow-init", code="import time\ntime.sleep(0.3)\n" + SPIN, handler="app.handler")
+    result = lab.simulate(fn, traffic.steady(rate_per_s=5, duration_s=120))
+    assert result.throttles == 0 and result.environments <= 2 and result.cold_starts <= 2
+    assert "1 cold start " in result.summary() or "2 cold starts" in result.summary()
