@@ -36,8 +36,8 @@ _ROUTES = [
     ("PUT", re.compile(_FUNCTION + r"/concurrency/?$"), "put_reserved"),
     ("DELETE", re.compile(_FUNCTION + r"/concurrency/?$"), "delete_reserved"),
     ("GET", re.compile(r"/(?P<api>[0-9-]+)/account-settings/?$"), "account_settings"),
-    ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/?$"), "remember_dead_letter"),
-    ("PUT", re.compile(_FUNCTION + r"/configuration/?$"), "remember_dead_letter"),  # + validation
+    ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/?$"), "check_configuration"),
+    ("PUT", re.compile(_FUNCTION + r"/configuration/?$"), "check_configuration"),
 ]
 _LOG_TAIL_BYTES = 4096
 
@@ -188,9 +188,9 @@ class LambdaApiMiddleware:
         }
         return 200, {}, json.dumps(settings).encode()
 
-    # -- dead-letter queues (moto 5.2.5 drops DeadLetterConfig) ----------------------------
+    # -- configuration: checked as AWS checks it; DeadLetterConfig kept (moto 5.2.5 drops it) --
 
-    def remember_dead_letter(self, environ: dict, match: re.Match, body: bytes) -> Response:
+    def check_configuration(self, environ: dict, match: re.Match, body: bytes) -> Response:
         try:
             spec = json.loads(body or b"{}")
         except ValueError:
