@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import Future
-from typing import IO
+from typing import IO, Callable
 
 __all__ = ["spawn_worker"]
 
@@ -53,13 +53,24 @@ _spawner: _Spawner | None = None
 _spawner_lock = threading.Lock()
 
 
-def spawn_worker(argv: list[str], *, env: dict[str, str], cwd: str, output: IO[bytes]) -> subprocess.Popen:
-    """Start a worker in its own session, stdin closed, stdout and stderr into ``output``."""
+def spawn_worker(argv: list[str], *, env: dict[str, str], cwd: str, output: IO[bytes],
+                 in_child: Callable[[], None] | None = None) -> subprocess.Popen:
+    """Start a worker in its own session, stdin closed, stdout and stderr into ``output``.
+
+    ``in_child`` runs in the worker between fork and exec (e.g. joining its process limit).
+    """
     global _spawner
     with _spawner_lock:
         if _spawner is None:
             _spawner = _Spawner()
     linux = sys.platform.startswith("linux")
+
+    def preexec() -> None:
+        if linux:
+            _die_with_parent()
+        if in_child is not None:
+            in_child()
+
     return _spawner.spawn(args=argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=output,
                           stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
-                          preexec_fn=_die_with_parent if linux else None)
+                          preexec_fn=preexec if (linux or in_child) else None)

@@ -24,6 +24,7 @@ import psutil
 
 from ..clock import Clock
 from . import logs
+from ._pids import AWS_PROCESS_LIMIT, ProcessLimit
 from ._spawn import spawn_worker
 from .api import PendingInvocation, RuntimeApiServer
 from .limits import INIT_TIMEOUT_S, SYNC_PAYLOAD_LIMIT, CpuGovernor, ProcessProbe, cpu_share
@@ -53,6 +54,7 @@ class EnvironmentSpec:
     region: str
     variables: Mapping[str, str] = field(default_factory=dict)
     base_environment: Mapping[str, str] = field(default_factory=dict)
+    max_processes: int = AWS_PROCESS_LIMIT
 
     @property
     def log_group(self) -> str:
@@ -117,6 +119,7 @@ class ExecutionEnvironment:
         self._closing = False
         self._process = None
         self._probe: ProcessProbe | None = None
+        self._pids: ProcessLimit | None = None
         self._server: RuntimeApiServer | None = None
         self._spawned_at = 0.0
 
@@ -135,9 +138,10 @@ class ExecutionEnvironment:
             self.init_error(json.dumps({"errorType": "Runtime.InvalidEntrypoint",
                                         "errorMessage": message}).encode(), None)
             return
+        self._pids = ProcessLimit(self.id, self.spec.max_processes)
         with open(self._output_path, "ab") as output:
             self._process = spawn_worker(launch.argv, env=self._worker_environment(launch.environment),
-                                         cwd=str(self.spec.code_dir), output=output)
+                                         cwd=str(self.spec.code_dir), output=output, in_child=self._pids.preexec)
         self._probe = ProcessProbe(self._process.pid)
 
     def _worker_environment(self, runtime_env: Mapping[str, str]) -> dict[str, str]:
@@ -422,6 +426,8 @@ class ExecutionEnvironment:
         if self._process is not None:
             self._governor.untrack(self._process.pid)
         self._kill()
+        if self._pids is not None:
+            self._pids.close()
         if self._server is not None:
             self._server.close()
         shutil.rmtree(self._scratch, ignore_errors=True)

@@ -33,6 +33,7 @@ from .code import CodeStore, runtime_site
 from .environment import EnvironmentSpec, ExecutionEnvironment, Outcome
 from .limits import (ASYNC_PAYLOAD_LIMIT, ENV_VARS_LIMIT, MAX_LAYERS, SYNC_PAYLOAD_LIMIT, CpuGovernor,
                      validate_memory, validate_timeout)
+from ._pids import AWS_PROCESS_LIMIT
 from .pool import DEFAULT_KEEP_ALIVE_S, ConcurrencyLedger, EnvironmentPool
 from .runtimes import runtime_for
 
@@ -143,11 +144,13 @@ class LambdaService:
     def __init__(self, *, region: str = "us-east-1", account_id: str = "123456789012",
                  concurrency_limit: int = 10, keep_alive_s: float = DEFAULT_KEEP_ALIVE_S,
                  clock: Clock | None = None, endpoint_url: str | None = None,
-                 credentials: dict[str, str] | None = None, root: Path | None = None):
+                 credentials: dict[str, str] | None = None, root: Path | None = None,
+                 max_processes: int = AWS_PROCESS_LIMIT):
         self.region = region
         self.account_id = account_id
         self.clock = clock or SystemClock()
         self.keep_alive_s = keep_alive_s
+        self.max_processes = max_processes
         self.ledger = ConcurrencyLedger(concurrency_limit)
         self._base_environment = {**(credentials or _FAKE_CREDENTIALS), "AWS_ENDPOINT_URL": endpoint_url or _NOWHERE}
         self._own_root = root is None
@@ -328,7 +331,8 @@ class LambdaService:
             memory_mb=config.memory_mb, timeout_s=config.timeout_s, runtime=runtime_for(config.runtime),
             handler=config.handler, code_dir=self._code.unpack(config.code),
             opt_dir=self._code.unpack_layers(list(config.layers)), runtime_site=self._runtime_site,
-            region=self.region, variables=dict(config.environment), base_environment=self._base_environment)
+            region=self.region, variables=dict(config.environment), base_environment=self._base_environment,
+            max_processes=self.max_processes)
 
         def factory(provisioned: bool) -> ExecutionEnvironment:
             return ExecutionEnvironment(spec, scratch_root=self.root / "environments", clock=self.clock,

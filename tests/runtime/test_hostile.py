@@ -11,7 +11,7 @@ import time
 import psutil
 import pytest
 
-from tests.conftest import make_zip, python_function
+from tests.conftest import make_zip, python_function, worker_processes
 from lambda_lab.errors import InvalidRequestContentError
 from lambda_lab.runtime import FunctionConfig
 
@@ -118,3 +118,40 @@ def test_binary_that_is_not_json_is_refused_before_anything_runs(service):
     service.create_function(python_function("echo", "def handler(e, c):\n    return e\n"))
     with pytest.raises(InvalidRequestContentError):
         service.invoke("echo", bytes(range(256)))
+
+
+def test_a_fork_loop_stops_at_the_environments_process_limit(clock):
+    from lambda_lab.runtime import LambdaService
+    from lambda_lab.runtime._pids import ProcessLimit
+    if not ProcessLimit.available():
+        pytest.skip("no way to bound processes here (needs root with a pids cgroup, or a non-root user)")
+    fork_loop = """
+    import os
+    def handler(event, context):
+        if event.get("fork"):
+            while True:
+                try:
+                    os.fork()
+                except OSError:
+                    break
+            return "blocked"
+        return "ok"
+    """
+    with LambdaService(clock=clock, max_processes=32) as service:
+        service.create_function(python_function("forky", fork_loop, timeout_s=3))
+        assert service.invoke("forky").json() == "ok"
+        worker = service.environments("forky")[0]._process.pid
+        service.invoke("forky", b'{"fork": true}')   # every child answers on one socket: the reply is garbled, as it would be on AWS
+        group = [p for p in psutil.process_iter() if _pgid(p.pid) == worker]
+        assert 1 < len(group) <= 32, f"{len(group)} processes in the environment"
+        for env in service.environments("forky"):
+            env.close("test")
+        assert service.invoke("forky").json() == "ok"
+    assert worker_processes() == []
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except OSError:
+        return None

@@ -1,0 +1,84 @@
+"""At most N processes and threads per execution environment, as AWS's 1,024 quota.
+
+A handler's fork loop must stop at the environment's limit, not take the machine down. As root
+(containers, CI, lab VMs), each environment gets its own cgroup v1 ``pids`` group; otherwise the
+worker gets an ``RLIMIT_NPROC`` of the user's current process count plus the limit (the kernel
+ignores that limit for root, which is why root uses the cgroup). Where neither is possible the
+lab runs without a bound, and ``ProcessLimit.available()`` says so.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import psutil
+
+__all__ = ["ProcessLimit", "AWS_PROCESS_LIMIT"]
+
+AWS_PROCESS_LIMIT = 1024   # Lambda quota: processes/threads per execution environment
+_PIDS_ROOT = Path("/sys/fs/cgroup/pids")
+
+
+class ProcessLimit:
+    """One environment's bound: ``preexec()`` runs in the worker before exec; ``close()`` after."""
+
+    def __init__(self, name: str, limit: int):
+        self.limit = limit
+        self.cgroup: Path | None = None
+        self.nproc: int | None = None
+        if os.geteuid() == 0 and _PIDS_ROOT.is_dir():
+            try:
+                group = _PIDS_ROOT / "lambda-lab" / name
+                _sweep(group.parent)
+                group.mkdir(parents=True, exist_ok=True)
+                (group / "pids.max").write_text(str(limit))
+                self.cgroup = group
+            except OSError:
+                self.cgroup = None
+        elif os.geteuid() != 0:
+            uid = os.geteuid()
+            mine = sum(1 for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == uid)
+            self.nproc = mine + limit
+
+    @staticmethod
+    def available() -> bool:
+        return os.geteuid() != 0 or (_PIDS_ROOT.is_dir() and os.access(_PIDS_ROOT, os.W_OK))
+
+    @property
+    def active(self) -> bool:
+        return self.cgroup is not None or self.nproc is not None
+
+    def preexec(self) -> None:  # in the child, between fork and exec: no locks, no allocation-heavy work
+        if self.cgroup is not None:
+            with open(self.cgroup / "cgroup.procs", "w") as procs:
+                procs.write(str(os.getpid()))
+        elif self.nproc is not None:
+            import resource
+            resource.setrlimit(resource.RLIMIT_NPROC, (self.nproc, self.nproc))
+
+    def close(self) -> None:
+        if self.cgroup is None:
+            return
+        for _ in range(50):   # the group can be removed once its last task has been reaped
+            try:
+                self.cgroup.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                time.sleep(0.02)
+
+
+def _sweep(parent: Path, older_than_s: float = 60.0) -> None:
+    """Remove empty groups left by environments that ended without closing (a killed lab)."""
+    if not parent.is_dir():
+        return
+    now = time.time()
+    for group in parent.iterdir():
+        try:
+            if now - group.stat().st_mtime > older_than_s and (group / "pids.current").read_text().strip() == "0":
+                group.rmdir()
+        except OSError:
+            pass
