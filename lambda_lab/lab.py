@@ -110,9 +110,7 @@ class Lab:
 
     def api_url(self, api_id: str, stage: str | None = None) -> str:
         """Where an API Gateway API answers (a REST API's ``stage``; none for an HTTP API's $default)."""
-        if self.backend.kind == "local":
-            return f"{self.endpoint_url}/_aws/execute-api/{api_id}" + (f"/{stage}" if stage else "")
-        return f"https://{api_id}.execute-api.{self.region}.amazonaws.com" + (f"/{stage}" if stage else "")
+        return self.backend.api_url(api_id, stage)
 
     def client(self, service: str, **kwargs):
         """A boto3 client bound to this lab, e.g. ``lab.client("s3")``."""

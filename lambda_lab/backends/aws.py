@@ -75,6 +75,9 @@ class AwsBackend:
     def tags(self) -> dict[str, str]:
         return {TAG_KEY: self.lab_id}
 
+    def api_url(self, api_id: str, stage: str | None = None) -> str:
+        return f"https://{api_id}.execute-api.{self.region}.amazonaws.com" + (f"/{stage}" if stage else "")
+
     # -- the execution role ---------------------------------------------------------------
 
     def execution_role_arn(self) -> str:

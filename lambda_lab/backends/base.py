@@ -27,6 +27,9 @@ class Backend(Protocol):
     def wait_for_role(self, create) -> None:
         """Run ``create()``, retrying while a new execution role propagates (real accounts only)."""
 
+    def api_url(self, api_id: str, stage: str | None = None) -> str:
+        """Where an API Gateway API answers (a REST API's ``stage``; none for an HTTP API's $default)."""
+
     def tags(self) -> dict[str, str]:
         """Tags for everything the lab creates (empty locally)."""
 

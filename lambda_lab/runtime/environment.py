@@ -27,7 +27,7 @@ from . import logs
 from ._pids import AWS_PROCESS_LIMIT, ProcessLimit
 from ._spawn import spawn_worker
 from .api import PendingInvocation, RuntimeApiServer
-from .limits import INIT_TIMEOUT_S, SYNC_PAYLOAD_LIMIT, CpuGovernor, ProcessProbe, cpu_share
+from .limits import INIT_TIMEOUT_S, SYNC_PAYLOAD_LIMIT, CpuGovernor, ProcessProbe, cpu_share, signal_group
 from .runtimes import CustomRuntime, Runtime
 
 __all__ = ["EnvironmentSpec", "EnvironmentState", "ExecutionEnvironment", "Outcome"]
@@ -373,11 +373,11 @@ class ExecutionEnvironment:
     def _freeze(self) -> None:
         if self._process is not None:
             self._governor.untrack(self._process.pid)
-            _signal_group(self._process.pid, signal.SIGSTOP)
+            signal_group(self._process.pid, signal.SIGSTOP)
 
     def _thaw(self) -> None:
         if self._process is not None:
-            _signal_group(self._process.pid, signal.SIGCONT)
+            signal_group(self._process.pid, signal.SIGCONT)
 
     def _alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
@@ -403,7 +403,7 @@ class ExecutionEnvironment:
             stragglers = psutil.Process(self._process.pid).children(recursive=True)
         except psutil.Error:
             stragglers = []
-        _signal_group(self._process.pid, signal.SIGKILL)
+        signal_group(self._process.pid, signal.SIGKILL)
         for process in stragglers:  # children that left the process group
             try:
                 process.kill()
@@ -458,10 +458,3 @@ def _error_document(body: bytes, error_type: str | None) -> dict:
     document.setdefault("errorType", error_type or "Unhandled")
     document.setdefault("errorMessage", "")
     return document
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass

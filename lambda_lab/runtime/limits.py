@@ -28,7 +28,7 @@ __all__ = [
     "MIN_MEMORY_MB", "MAX_MEMORY_MB", "MIN_TIMEOUT_S", "MAX_TIMEOUT_S", "FULL_VCPU_MEMORY_MB",
     "SYNC_PAYLOAD_LIMIT", "ASYNC_PAYLOAD_LIMIT", "INIT_TIMEOUT_S", "ENV_VARS_LIMIT",
     "ZIPPED_CODE_LIMIT", "UNZIPPED_CODE_LIMIT", "MAX_LAYERS",
-    "cpu_share", "validate_memory", "validate_timeout", "ProcessProbe", "CpuGovernor",
+    "cpu_share", "validate_memory", "validate_timeout", "ProcessProbe", "CpuGovernor", "signal_group",
 ]
 
 MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10_240
@@ -165,7 +165,7 @@ class CpuGovernor:
         with self._lock:
             entry = self._tracked.pop(pgid, None)
             if entry is not None and entry.stopped:
-                _signal_group(pgid, signal.SIGCONT)
+                signal_group(pgid, signal.SIGCONT)
 
     def close(self) -> None:
         with self._lock:
@@ -173,7 +173,7 @@ class CpuGovernor:
             for pgid in list(self._tracked):
                 entry = self._tracked.pop(pgid)
                 if entry.stopped:
-                    _signal_group(pgid, signal.SIGCONT)
+                    signal_group(pgid, signal.SIGCONT)
             self._lock.notify()
 
     def _run(self) -> None:
@@ -187,7 +187,7 @@ class CpuGovernor:
                 for entry in self._tracked.values():  # a new period: new credit
                     entry.start_period()
                     if entry.stopped and entry.credit_s > 0:
-                        _signal_group(entry.pgid, signal.SIGCONT)
+                        signal_group(entry.pgid, signal.SIGCONT)
                         entry.stopped = False
             self._police_until(period_end)
 
@@ -203,7 +203,7 @@ class CpuGovernor:
                         continue
                     left = entry.left_s()
                     if left <= 0:
-                        _signal_group(entry.pgid, signal.SIGSTOP)
+                        signal_group(entry.pgid, signal.SIGSTOP)
                         entry.stopped = True
                     else:
                         # It cannot burn more CPU than wall time (one thread): check again then.
@@ -212,7 +212,8 @@ class CpuGovernor:
                 self._lock.wait(max(0.0, next_check - time.monotonic()))
 
 
-def _signal_group(pgid: int, sig: int) -> None:
+def signal_group(pgid: int, sig: int) -> None:
+    """Send ``sig`` to a worker's process group; a group that is already gone is not an error."""
     try:
         os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):

@@ -9,6 +9,7 @@ import boto3
 
 from ...clock import Clock, SystemClock
 from ...errors import ServiceClosedError
+from .http_front import api_url
 from .endpoint import ACCOUNT_ID, DEFAULT_ROLE_NAME, LOCAL_CREDENTIALS, LocalEndpoint
 
 __all__ = ["EmbeddedBackend", "RemoteLocalBackend"]
@@ -44,6 +45,9 @@ class _LocalBase:
 
     def wait_for_role(self, create) -> None:
         create()  # the local role exists from the start
+
+    def api_url(self, api_id: str, stage: str | None = None) -> str:
+        return api_url(self.endpoint_url, api_id, stage)
 
     def tags(self) -> dict[str, str]:
         return {}

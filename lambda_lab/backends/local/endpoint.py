@@ -29,7 +29,7 @@ from ...runtime.pool import DEFAULT_KEEP_ALIVE_S
 from .async_invoke import AsyncEvent, AsyncInvoker
 from .bridge import MotoLambdaBridge
 from .cloudwatch import CloudWatchWriter
-from .http_front import API_PREFIX, URL_PREFIX, HttpFront
+from .http_front import URL_PREFIX, HttpFront, api_url
 from .lambda_api import LambdaApiMiddleware
 from .scheduler import LabScheduler
 from .sqs_poller import SqsEventSourcePollers
@@ -122,7 +122,7 @@ class LocalEndpoint:
 
     def api_url(self, api_id: str, stage: str | None = None) -> str:
         """Where an API Gateway API answers locally (``stage`` for a REST API; none for $default)."""
-        return f"{self.url}{API_PREFIX}{api_id}" + (f"/{stage}" if stage else "")
+        return api_url(self.url, api_id, stage)
 
     def function_url(self, aws_url: str) -> str:
         """The local address of a function URL (``https://<id>.lambda-url.<region>.on.aws/``)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from http import HTTPStatus
 from typing import Callable, Iterable
 
 from moto.apigateway.models import apigateway_backends
@@ -27,7 +28,7 @@ from ... import events
 from ...errors import LambdaLabError, TooManyRequestsError
 from .bridge import MotoLambdaBridge
 
-__all__ = ["HttpFront", "API_PREFIX", "URL_PREFIX"]
+__all__ = ["HttpFront", "API_PREFIX", "URL_PREFIX", "api_url", "status_line"]
 
 API_PREFIX = "/_aws/execute-api/"
 URL_PREFIX = "/_aws/lambda-url/"
@@ -52,7 +53,7 @@ class HttpFront:
             status, headers, body = self._guarded(self._function_url, environ, path[len(URL_PREFIX):])
         else:
             return self._app(environ, start_response)
-        start_response(f"{status} {_REASONS.get(status, 'OK')}", [*headers, ("Content-Length", str(len(body)))])
+        start_response(status_line(status), [*headers, ("Content-Length", str(len(body)))])
         return [body]
 
     def _guarded(self, handler, environ: dict, rest: str) -> Response:
@@ -254,10 +255,19 @@ def _proxy_response(result, version: str) -> Response:
     return status, headers, data
 
 
+def status_line(status: int) -> str:
+    """``"404 Not Found"``; a handler may answer any code, named or not (``"599 "``)."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} "
+
+
+def api_url(endpoint: str, api_id: str, stage: str | None = None) -> str:
+    """Where an API answers on a local endpoint (a REST API's ``stage``; none for an HTTP API's $default)."""
+    return f"{endpoint}{API_PREFIX}{api_id}" + (f"/{stage}" if stage else "")
+
+
 def _message(status: int, message: str) -> Response:
     return status, [("Content-Type", "application/json")], json.dumps({"message": message}).encode()
 
-
-_REASONS = {200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently", 302: "Found",
-            400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests",
-            500: "Internal Server Error", 502: "Bad Gateway"}

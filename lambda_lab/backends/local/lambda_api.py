@@ -23,6 +23,7 @@ from ...runtime.limits import (ASYNC_PAYLOAD_LIMIT, UNZIPPED_CODE_LIMIT, ZIPPED_
 from ...runtime.service import validate_environment
 from .async_invoke import AsyncInvoker
 from .bridge import MotoLambdaBridge
+from .http_front import status_line
 
 __all__ = ["LambdaApiMiddleware"]
 
@@ -70,7 +71,7 @@ class LambdaApiMiddleware:
             return self._app(environ, start_response)
         except LambdaLabError as exc:
             status, headers, payload = _error(exc)
-        start_response(f"{status} {_REASONS.get(status, '')}",
+        start_response(status_line(status),
                        [("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
                         *headers.items()])
         return [payload]
@@ -242,6 +243,3 @@ def _error_response(status: int, code: str, message: str, **extra) -> Response:
     body = {"Type": "User", "message": message, **extra}
     return status, {"X-Amzn-ErrorType": code}, json.dumps(body).encode()
 
-
-_REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found",
-            409: "Conflict", 413: "Request Entity Too Large", 429: "Too Many Requests", 500: "Internal Server Error"}
