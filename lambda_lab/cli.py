@@ -2,6 +2,9 @@
 
     lambda-lab serve      run the local AWS endpoint for the AWS CLI, other notebooks, or a class
     lambda-lab doctor     check this machine for what the lab needs, and say how to fix what is missing
+    lambda-lab grade      run exercise notebooks in fresh kernels and grade them (exit 1 if anything fails)
+    lambda-lab exercises build [--check]   generate exercises/ from solutions/ (or check they match)
+    lambda-lab workspace [DIR]   copy the course into a folder of your own, so updates never conflict
 """
 
 from __future__ import annotations
@@ -114,6 +117,80 @@ def serve(host: str, port: int, concurrency: int, region: str) -> int:
     return 0
 
 
+def grade(paths: list[str], *, as_json: bool, instructor: bool, timeout_s: float) -> int:
+    from pathlib import Path
+
+    from .grading.grader import grade_notebook
+    from .grading.report import GradeReport
+    notebooks = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            notebooks += sorted(path.glob("*.ipynb"))
+        elif path.suffix == ".ipynb" and path.is_file():
+            notebooks.append(path)
+        else:
+            print(f"{path}: not a notebook or a folder of notebooks", file=sys.stderr)
+            return 2
+    if not notebooks:
+        print("No notebooks to grade: give .ipynb files or folders that hold them.", file=sys.stderr)
+        return 2
+    grades = []
+    for number, notebook in enumerate(notebooks, start=1):
+        print(f"[{number}/{len(notebooks)}] grading {notebook} ...", file=sys.stderr, flush=True)
+        graded = grade_notebook(notebook, instructor=instructor, timeout_s=timeout_s)
+        print(f"        {graded.points:g}/{graded.max_points:g} points in {graded.elapsed_s:.1f} s"
+              + (f" ({graded.problem})" if graded.problem else ""), file=sys.stderr, flush=True)
+        grades.append(graded)
+    report = GradeReport(grades, instructor)
+    print(report.to_json() if as_json else report.table())
+    return 0 if report.passed else 1
+
+
+def exercises(action: str, solutions: str, target: str, check: bool) -> int:
+    from pathlib import Path
+
+    from .errors import LambdaLabError
+    from .grading.build import build_exercises
+    try:
+        drift = build_exercises(Path(solutions), Path(target), check=check)
+    except LambdaLabError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if check:
+        if drift:
+            print(f"{target}/ has drifted from {solutions}/: {drift}. Run `lambda-lab exercises build` and commit "
+                  "the result (edit solutions, never the generated exercises).", file=sys.stderr)
+            return 1
+        print(f"{target}/ matches {solutions}/.")
+        return 0
+    print(f"Wrote {target}/ from {solutions}/" + (f" ({drift})" if drift else " (nothing changed)") + ".")
+    return 0
+
+
+def workspace(target: str) -> int:
+    """Copy the course (notebooks and exercises) into a folder the learner owns."""
+    from pathlib import Path
+    source = Path(__file__).resolve().parent.parent
+    destination = Path(target).expanduser()
+    if not (source / "notebooks").is_dir():
+        print("The course notebooks are not next to this installation of lambda_lab; clone the repository "
+              "and run this from it.", file=sys.stderr)
+        return 2
+    copied, kept = 0, 0
+    for folder in ("notebooks", "exercises"):
+        for notebook in sorted((source / folder).glob("*.ipynb")):
+            copy = destination / folder / notebook.name
+            if copy.exists():
+                kept += 1  # never overwrite a learner's work
+                continue
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(notebook, copy)
+            copied += 1
+    print(f"Copied {copied} notebook(s) to {destination}" + (f"; kept {kept} you already had" if kept else "")
+          + f".\nStart there: jupyter lab {destination / 'notebooks'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lambda-lab", description="Learn AWS Lambda locally, in JupyterLab.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -123,7 +200,26 @@ def main(argv: list[str] | None = None) -> int:
     serve_args.add_argument("--concurrency", type=int, default=10, help="the account's concurrency limit (default 10)")
     serve_args.add_argument("--region", default="us-east-1", help="the region to emulate (default us-east-1)")
     commands.add_parser("doctor", help="check this machine for what the lab needs")
+    grade_args = commands.add_parser("grade", help="grade exercise notebooks, each in a fresh kernel")
+    grade_args.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of notebooks")
+    grade_args.add_argument("--json", action="store_true", help="print machine-readable results")
+    grade_args.add_argument("--instructor", action="store_true", help="run the hidden checks too")
+    grade_args.add_argument("--timeout", type=float, default=300, metavar="SECONDS",
+                            help="time limit per notebook (default 300)")
+    exercises_args = commands.add_parser("exercises", help="generate the exercise notebooks from the solutions")
+    exercises_args.add_argument("action", choices=["build"])
+    exercises_args.add_argument("--check", action="store_true", help="only check that exercises/ is up to date")
+    exercises_args.add_argument("--solutions", default="solutions", help="folder of solution notebooks")
+    exercises_args.add_argument("--exercises", default="exercises", help="folder to write the exercises to")
+    workspace_args = commands.add_parser("workspace", help="copy the course into a folder of your own")
+    workspace_args.add_argument("directory", nargs="?", default="~/lambda-lab-workspace")
     args = parser.parse_args(argv)
+    if args.command == "grade":
+        return grade(args.paths, as_json=args.json, instructor=args.instructor, timeout_s=args.timeout)
+    if args.command == "exercises":
+        return exercises(args.action, args.solutions, args.exercises, args.check)
+    if args.command == "workspace":
+        return workspace(args.directory)
     if args.command == "serve":
         return serve(args.host, args.port, args.concurrency, args.region)
     if args.command == "doctor":

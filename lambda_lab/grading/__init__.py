@@ -1,0 +1,27 @@
+"""Graded exercises: instant feedback in the notebook, a grader for the class.
+
+In an exercise notebook::
+
+    from lambda_lab.grading import check
+    check("ex01")          # the visible checks, with a hint for each that fails
+
+For a class: ``lambda-lab grade exercises/*.ipynb --instructor --json`` runs each notebook in a
+fresh kernel with a time limit, runs every check (hidden ones too) and exits non-zero when
+anything fails. Exercises are generated from ``solutions/`` (``lambda-lab exercises build``).
+"""
+
+from .checks import CheckResult, Exercise, Fail, all_exercises, get_exercise
+from .feedback import Feedback, check
+
+__all__ = ["check", "Feedback", "Fail", "Exercise", "CheckResult", "get_exercise", "all_exercises", "grade"]
+
+
+def grade(paths, *, instructor: bool = False, timeout_s: float = 300):
+    """Grade notebooks (paths or folders) in fresh kernels; returns a GradeReport."""
+    from .grader import grade_notebook
+    from .report import GradeReport
+    from pathlib import Path
+    found = []
+    for path in [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]:
+        found += sorted(path.glob("*.ipynb")) if path.is_dir() else [path]
+    return GradeReport([grade_notebook(p, instructor=instructor, timeout_s=timeout_s) for p in found], instructor)
