@@ -131,9 +131,13 @@ class Namespace:
 
     def function(self, name: str):
         """A deployed function of the learner's lab, by its Lambda name."""
-        from ..errors import LambdaLabError as _Error
+        from ..errors import LambdaLabError as _Error, ServiceClosedError
+        lab = self.lab
         try:
-            return self.lab.function(name)
+            return lab.function(name)
+        except ServiceClosedError:
+            raise Fail("The lab is closed (lab.close() ran): run the notebook again from the top, "
+                       "then check before closing the lab.") from None
         except _Error:
             raise Fail(f"No function named {name!r} is deployed: run the cell that deploys it.") from None
 
@@ -169,7 +173,8 @@ def _run_one(check: Check, namespace: Namespace) -> CheckResult:
     try:
         check.run(namespace)
     except (Fail, AssertionError) as failure:
-        return result(False, str(failure) or "not yet")
+        # Under pytest, assertion rewriting appends its own explanation after a newline: drop it.
+        return result(False, str(failure).split("\nassert ")[0] or "not yet")
     except Exception as exc:  # noqa: BLE001 - a learner's mistake must come back as feedback, not a traceback
         return result(False, f"the check could not run: {type(exc).__name__}: {exc}")
     return result(True, "passed")

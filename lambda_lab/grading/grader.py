@@ -3,7 +3,7 @@
 Exercises are found by the ids in their cells' metadata (``{"lambda_lab": {"exercise": "ex03"}}``),
 never by the file's name, so a learner's renamed copy grades the same. The notebook runs top to
 bottom (a failing cell is recorded and the rest still run, as a learner's notebook often has one);
-a cell still running at the time limit is interrupted and the remaining cells are skipped. Then
+a cell still running at the time limit is stopped with its kernel and the remaining cells are skipped. Then
 the checks run inside that kernel, against the notebook's variables.
 """
 
@@ -92,8 +92,10 @@ def _run_and_check(nb, path: Path, grade: NotebookGrade, *, instructor: bool, ti
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+    # shutdown_kernel="immediate": a kernel stuck in a learner's loop would otherwise hold the
+    # grader in a graceful shutdown; its lab's workers die with it (PR_SET_PDEATHSIG).
     client = NotebookClient(nb, km=_current_env_kernel(), allow_errors=True, interrupt_on_timeout=False,
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
+                            shutdown_kernel="immediate", resources={"metadata": {"path": str(path.parent.resolve())}})
     deadline = time.monotonic() + timeout_s
     graded: dict[str, list[CheckResult]] = {}
     try:
@@ -110,9 +112,9 @@ def _run_and_check(nb, path: Path, grade: NotebookGrade, *, instructor: bool, ti
                 try:
                     client.execute_cell(cell, index)
                 except CellTimeoutError:
-                    client.km.interrupt_kernel()
+                    # The kernel is stopped at once on the way out (shutdown_kernel="immediate").
                     grade.problem = (f"cell {index + 1} was still running at the time limit of {timeout_s:g} s "
-                                     "(an endless loop?); it was interrupted and later cells did not run")
+                                     "(an endless loop?); it was stopped and later cells did not run")
                     break
                 grade.cell_errors += _errors_of(cell, index)
                 exercise = cell.get("metadata", {}).get("lambda_lab", {}).get("exercise")
@@ -153,13 +155,14 @@ def _current_env_kernel():
     """A kernel on this interpreter (where lambda_lab is installed), whatever kernels Jupyter lists."""
     import ipykernel.kernelspec
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
 
     class CurrentEnvironment(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):
             return KernelSpec(resource_dir=ipykernel.kernelspec.RESOURCES, **ipykernel.kernelspec.get_kernel_dict())
 
-    return KernelManager(kernel_name="lambda-lab-grader", kernel_spec_manager=CurrentEnvironment())
+    # nbclient needs the asynchronous manager: a blocking client would stall its event loop.
+    return AsyncKernelManager(kernel_name="lambda-lab-grader", kernel_spec_manager=CurrentEnvironment())
 
 
 def _errors_of(cell, index: int) -> list[str]:
