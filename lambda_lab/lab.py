@@ -12,7 +12,8 @@ local endpoint started with ``lambda-lab serve``.
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
 
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -23,6 +24,9 @@ from .function import Function
 from .invocation import InvocationLog
 from .packaging import build_zip
 from .runtime.limits import validate_memory, validate_timeout
+
+if TYPE_CHECKING:
+    from .sam import SamStack
 
 __all__ = ["Lab"]
 
@@ -170,6 +174,25 @@ class Lab:
                                          timeout_s=timeout_s, env=env, layers=layers, requirements=requirements,
                                          files=files, description=description, architecture=architecture, role=role)
         return Function(self, name)
+
+    def deploy_sam(self, template: str | Path, *, stack_name: str = "lab-sam",
+                   parameters: dict[str, str] | None = None) -> "SamStack":
+        """Deploy an AWS SAM template, as ``sam deploy`` does: package, transform, create the stack.
+
+        ``template`` is a .yaml/.json file (``CodeUri`` folders are relative to it) or the template's
+        text (relative to the current folder then). ``parameters`` fill the template's
+        ``Parameters``. Returns a :class:`~lambda_lab.sam.SamStack`: ``.functions`` (logical id ->
+        Function), ``.outputs``, ``.resources``, ``.template`` (the CloudFormation SAM expanded
+        into), ``.api_url()`` and ``.delete()``. Local lab only: on a real account (``Lab.aws``)
+        this raises and tells you to run ``sam deploy``, AWS's own tool, there.
+
+            stack = lab.deploy_sam("template.yaml", stack_name="orders", parameters={"Stage": "dev"})
+
+        https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-cli-command-reference-sam-deploy.html
+        """
+        self._check_open()
+        from .sam import deploy_sam
+        return deploy_sam(self, template, stack_name=stack_name, parameters=parameters)
 
     def function(self, name: str) -> Function:
         """A function that already exists (deployed by the CLI, a template, or another notebook)."""
