@@ -21,9 +21,6 @@ import re
 from http import HTTPStatus
 from typing import Callable, Iterable
 
-from moto.apigateway.models import apigateway_backends
-from moto.apigatewayv2.models import apigatewayv2_backends
-
 from ... import events
 from ...errors import LambdaLabError, TooManyRequestsError
 from .bridge import MotoLambdaBridge
@@ -67,6 +64,11 @@ class HttpFront:
     # -- API Gateway ------------------------------------------------------------------------
 
     def _execute_api(self, environ: dict, rest: str) -> Response:
+        # Imported on first use: moto's API Gateway pulls in an OpenAPI validator whose imports
+        # take about a second, which every lab would otherwise pay at start.
+        from moto.apigateway.models import apigateway_backends
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
         api_id, _, remainder = rest.partition("/")
         rest_api = apigateway_backends[self._account_id][self._region].apis.get(api_id)
         if rest_api is not None:
