@@ -228,6 +228,19 @@ class Lab:
         self._deployed_args.clear()
         return deleted
 
+    def reset(self) -> list[str]:
+        """Start over between demos: the lab stays open, with nothing in it.
+
+        Locally: every function (its environments end), table, bucket, queue, topic, rule, API and
+        log group is deleted, and ``lab.invocations`` is cleared. On a real account: what this lab
+        created (as ``teardown``), nothing else. Returns the deleted functions' ARNs.
+        """
+        self._check_open()
+        deleted = self.backend.reset()
+        self.invocations.clear()
+        self._deployed_args.clear()
+        return deleted
+
     def close(self) -> None:
         """Stop the lab (locally: every worker process and the endpoint). Idempotent."""
         if not self._closed:

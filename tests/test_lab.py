@@ -3,6 +3,7 @@ pointed at `lambda-lab serve` (and at a real account when LAMBDA_LAB_REAL_AWS=1)
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 
@@ -232,3 +233,72 @@ def test_power_tuning_runs_the_same_on_the_real_account_backend_after_a_cost_che
     assert [row["memory_mb"] for row in result.rows] == [128, 512]
     with pytest.raises(CostLimitError, match="Power tuning tuned-remote"):
         aws_lab.power_tune(fn, {}, memory=[3008], runs=100_000)   # worst case priced first: refused
+
+
+def test_deleting_a_function_ends_its_execution_environments(lab):
+    # AWS: a deleted function's environments are gone; a function of the same name starts cold.
+    fn = lab.deploy("doomed", code=HELLO, handler="app.handler")
+    fn.invoke({})
+    assert len(_worker_processes_named("doomed")) == 1
+    lab.client("lambda").delete_function(FunctionName="doomed")
+    assert _eventually(lambda: _worker_processes_named("doomed") == [])
+    again = lab.deploy("doomed", code=HELLO, handler="app.handler").invoke({})
+    assert again.cold and json.loads(again.payload["body"])["count"] == 1
+
+
+def test_reset_leaves_an_open_empty_lab_ready_for_the_next_demo(lab):
+    fn = lab.deploy("demo", code=HELLO, handler="app.handler")
+    fn.invoke({})
+    s3, ddb, sqs = lab.client("s3"), lab.client("dynamodb"), lab.client("sqs")
+    s3.create_bucket(Bucket="demo-bucket")
+    ddb.create_table(TableName="demo-table", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    queue = sqs.create_queue(QueueName="demo-queue")["QueueUrl"]
+    lab.client("lambda").create_event_source_mapping(
+        FunctionName="demo", EventSourceArn=sqs.get_queue_attributes(
+            QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+
+    deleted = lab.reset()
+
+    assert [arn.rsplit(":", 1)[-1] for arn in deleted] == ["demo"]
+    assert lab.client("lambda").list_functions()["Functions"] == []
+    assert lab.client("lambda").list_event_source_mappings()["EventSourceMappings"] == []
+    assert s3.list_buckets()["Buckets"] == [] and ddb.list_tables()["TableNames"] == []
+    assert sqs.list_queues().get("QueueUrls", []) == []
+    assert len(lab.invocations) == 0
+    assert _eventually(lambda: _worker_processes_named("demo") == [])
+    # ... and the next demo works as on a fresh lab: the default execution role is back.
+    fresh = lab.deploy("demo", code=HELLO, handler="app.handler").invoke({"name": "again"})
+    assert fresh.cold and fresh.error is None and len(lab.invocations) == 1
+
+
+def test_reset_on_a_connected_lab_clears_the_served_endpoint(served):
+    url, _, _ = served
+    with Lab.connect(url) as lab:
+        lab.deploy("shared-demo", code=HELLO, handler="app.handler").invoke({})
+        lab.client("s3").create_bucket(Bucket="shared-demo-bucket")
+        assert [a.rsplit(":", 1)[-1] for a in lab.reset()] == ["shared-demo"]
+        assert lab.client("s3").list_buckets()["Buckets"] == []
+        assert lab.deploy("shared-demo", code=HELLO, handler="app.handler").invoke({}).cold
+
+
+def _worker_processes_named(name: str) -> list:
+    from tests.conftest import worker_processes
+    found = []
+    for process in worker_processes():
+        try:
+            if process.environ().get("AWS_LAMBDA_FUNCTION_NAME") == name:
+                found.append(process)
+        except Exception:  # noqa: BLE001 - a process that just ended
+            pass
+    return found
+
+
+def _eventually(condition, timeout_s: float = 10.0) -> bool:
+    import time
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()

@@ -138,6 +138,10 @@ class AwsBackend:
         deleted += self._delete_role()
         return deleted
 
+    def reset(self) -> list[str]:
+        # On a real account "start over" can only mean what this lab created: never anything else.
+        return self.teardown()
+
     def _delete_role(self) -> list[str]:
         iam = self.client("iam")
         name = f"lambda-lab-{self.lab_id}"

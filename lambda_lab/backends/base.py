@@ -39,4 +39,7 @@ class Backend(Protocol):
     def teardown(self) -> list[str]:
         """Delete what the lab created; returns what was deleted. Idempotent."""
 
+    def reset(self) -> list[str]:
+        """Start over with the lab open: everything it holds (locally) or created (AWS) deleted."""
+
     def close(self) -> None: ...

@@ -227,6 +227,13 @@ class LambdaService:
         for fv in versions.values():
             fv.pool.close()
 
+    def delete_function_if_present(self, name: str) -> bool:
+        try:
+            self.delete_function(name)
+            return True
+        except ResourceNotFoundError:
+            return False
+
     def get_function(self, name: str, qualifier: str = LATEST) -> FunctionConfig:
         return self._version(name, qualifier).config
 

@@ -107,6 +107,9 @@ class EmbeddedBackend(_LocalBase):
         super().__init__(self.endpoint.url, region, self.endpoint.clock, pin_environment)
         EmbeddedBackend._current = self
 
+    def reset(self) -> list[str]:
+        return self.endpoint.reset()
+
     def close(self) -> None:
         super().close()
         self.endpoint.close()
@@ -119,3 +122,19 @@ class RemoteLocalBackend(_LocalBase):
 
     def __init__(self, url: str, *, region: str = "us-east-1", pin_environment: bool = True):
         super().__init__(url.rstrip("/"), region, SystemClock(), pin_environment)
+
+    def reset(self) -> list[str]:
+        """Every function deleted (their environments end), then moto's own reset, then the default role."""
+        import json
+        import urllib.request
+
+        from .endpoint import _BASIC_EXECUTION, _TRUST
+        deleted = self.teardown()
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST"),
+                               timeout=30).close()
+        iam = self.client("iam")
+        iam.create_role(RoleName=DEFAULT_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(_TRUST),
+                        Description="Execution role for the local lab's functions")
+        iam.put_role_policy(RoleName=DEFAULT_ROLE_NAME, PolicyName="AWSLambdaBasicExecutionRole",
+                            PolicyDocument=json.dumps(_BASIC_EXECUTION))
+        return deleted

@@ -187,6 +187,18 @@ class LocalEndpoint:
 
     # -- lifecycle ------------------------------------------------------------------------
 
+    def reset(self) -> list[str]:
+        """A fresh account with the endpoint still running: every resource gone, every environment ended."""
+        deleted = [self.service._arn(name) for name in self.service.function_names()]
+        for name in self.service.function_names():
+            self.service.delete_function_if_present(name)
+        with _current_lock:
+            moto_api_backend.reset()
+        self.api.reset()
+        self.sqs_pollers.reconcile()   # their event source mappings are gone: the pollers stop
+        self._create_default_role()
+        return deleted
+
     def close(self) -> None:
         global _current
         if self._closed:

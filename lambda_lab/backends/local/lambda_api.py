@@ -37,6 +37,7 @@ _ROUTES = [
     ("PUT", re.compile(_FUNCTION + r"/concurrency/?$"), "put_reserved"),
     ("DELETE", re.compile(_FUNCTION + r"/concurrency/?$"), "delete_reserved"),
     ("GET", re.compile(r"/(?P<api>[0-9-]+)/account-settings/?$"), "account_settings"),
+    ("DELETE", re.compile(_FUNCTION + r"/?$"), "delete_function"),
     ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/?$"), "check_configuration"),
     ("PUT", re.compile(_FUNCTION + r"/configuration/?$"), "check_configuration"),
 ]
@@ -117,6 +118,29 @@ class LambdaApiMiddleware:
             tail = result.logs.encode()[-_LOG_TAIL_BYTES:]
             headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
         return 200, headers, result.payload
+
+    # -- DeleteFunction -------------------------------------------------------------------
+
+    def delete_function(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        """moto forgets the function; its execution environments end with it, as on AWS."""
+        name, qualifier = _name_and_qualifier(match, environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        answered: dict = {}
+
+        def start_response(status: str, headers: list, exc_info=None) -> None:
+            answered["status"], answered["headers"] = int(status.split()[0]), headers
+
+        payload = b"".join(self._app(environ, start_response))
+        if answered["status"] < 300 and qualifier is None:
+            self._bridge.service.delete_function_if_present(name.rsplit(":", 1)[-1])
+        headers = {k: v for k, v in answered["headers"] if k.lower() not in ("content-type", "content-length")}
+        return answered["status"], headers, payload
+
+    def reset(self) -> None:
+        """Forget what this middleware holds beside moto (a fresh account)."""
+        with self._lock:
+            self.dead_letter_targets.clear()
+            self._provisioned.clear()
 
     # -- concurrency ----------------------------------------------------------------------
 
