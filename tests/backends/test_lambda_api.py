@@ -325,3 +325,12 @@ def test_bad_environment_variables_are_refused_at_create_time_as_on_aws(endpoint
                             Code={"ZipFile": make_zip({"app.py": ECHO})}, Environment={"Variables": variables})
     assert caught.value.response["Error"]["Code"] == "InvalidParameterValueException"
     assert words in caught.value.response["Error"]["Message"]
+
+
+def test_a_runtime_the_lab_cannot_run_is_refused_at_create_naming_the_real_account(lam):
+    with pytest.raises(ClientError) as refused:
+        lam.create_function(FunctionName="in-java", Runtime="java21", Handler="example.Handler::handleRequest",
+                            Role="arn:aws:iam::123456789012:role/lambda-role", Code={"ZipFile": make_zip({"a": "b"})})
+    assert refused.value.response["Error"]["Code"] == "InvalidRuntimeException"
+    assert "Lab.aws()" in refused.value.response["Error"]["Message"]
+    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == ["echo"]

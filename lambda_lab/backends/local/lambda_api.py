@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, unquote
 from ...errors import LambdaLabError, RequestEntityTooLargeError
 from ...runtime.limits import (ASYNC_PAYLOAD_LIMIT, UNZIPPED_CODE_LIMIT, ZIPPED_CODE_LIMIT, validate_memory,
                                validate_timeout)
+from ...runtime.runtimes import runtime_for
 from ...runtime.service import validate_environment
 from .async_invoke import AsyncInvoker
 from .bridge import MotoLambdaBridge
@@ -227,6 +228,10 @@ class LambdaApiMiddleware:
             validate_memory(spec["MemorySize"])
         if "Timeout" in spec:
             validate_timeout(spec["Timeout"])
+        if spec.get("Runtime"):
+            # AWS would create a java21 function; the lab could not run it, so it says so now
+            # (naming Lab.aws()) rather than at the first invoke.
+            runtime_for(spec["Runtime"]).check_available()
         name = match.groupdict().get("name") or spec.get("FunctionName", "")
         name = unquote(name).rsplit(":", 1)[-1] if name.startswith("arn:") else unquote(name)
         if "DeadLetterConfig" in spec:
