@@ -21,12 +21,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-## make lab: JupyterLab on notebooks/, local backend, no AWS account needed
+## make lab: JupyterLab opens the course (notebooks/), local backend, no AWS account needed
 # JupyterLab refuses to start as root unless told; containers and lab VMs often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# Served from the repository's root, so the notebooks' links to exercises/ and solutions/ open
+# (JupyterLab cannot reach above the folder it serves); it opens on the first notebook.
 lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab $(ROOT_FLAG)
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/01_welcome.ipynb
 
 ## make test: the whole suite, notebooks included (pytest exit 5, "no tests", counts as a failure)
 test: $(STAMP)
