@@ -30,7 +30,7 @@ from typing import Any, Callable, Mapping
 
 from ..errors import LambdaLabError
 
-__all__ = ["Fail", "Check", "Exercise", "Namespace", "CheckResult", "exercise", "get_exercise", "all_exercises",
+__all__ = ["Fail", "Check", "Exercise", "Namespace", "CheckResult", "Scored", "exercise", "get_exercise", "all_exercises",
            "run_checks"]
 
 _ID = re.compile(r"^ex\d{2}$")
@@ -140,6 +140,30 @@ class Namespace:
                        "then check before closing the lab.") from None
         except _Error:
             raise Fail(f"No function named {name!r} is deployed: run the cell that deploys it.") from None
+
+
+    def item(self, table: str, key: dict) -> dict | None:
+        """One DynamoDB item of the learner's lab (``key`` in DynamoDB JSON), read consistently."""
+        dynamodb = self.lab.client("dynamodb")
+        try:
+            return dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        except dynamodb.exceptions.ResourceNotFoundException:
+            raise Fail(f"there is no table {table!r}: run the setup cell that creates it") from None
+
+
+class Scored:
+    """``points`` and ``max_points`` summed over the parts: check results, or graded notebooks."""
+
+    def _scored_parts(self) -> list:
+        raise NotImplementedError
+
+    @property
+    def points(self) -> float:
+        return sum(part.points for part in self._scored_parts())
+
+    @property
+    def max_points(self) -> float:
+        return sum(part.max_points for part in self._scored_parts())
 
 
 @dataclass(frozen=True)

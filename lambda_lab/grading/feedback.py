@@ -10,12 +10,12 @@ import html
 import sys
 from typing import Any, Mapping
 
-from .checks import CheckResult, get_exercise, run_checks
+from .checks import CheckResult, Scored, get_exercise, run_checks
 
 __all__ = ["check", "Feedback"]
 
 
-class Feedback:
+class Feedback(Scored):
     """What ``check`` found: the visible checks' results, the points, hints for what failed."""
 
     def __init__(self, exercise_id: str, title: str, results: list[CheckResult], hidden_count: int):
@@ -28,13 +28,8 @@ class Feedback:
     def passed(self) -> bool:
         return all(r.passed for r in self.results)
 
-    @property
-    def points(self) -> float:
-        return sum(r.points for r in self.results)
-
-    @property
-    def max_points(self) -> float:
-        return sum(r.max_points for r in self.results)
+    def _scored_parts(self) -> list[CheckResult]:
+        return self.results
 
     def _headline(self) -> str:
         verdict = "all checks pass" if self.passed else f"{sum(not r.passed for r in self.results)} to fix"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from .checks import CheckResult, get_exercise, run_checks
+from .checks import CheckResult, Scored, get_exercise, run_checks
 
 __all__ = ["NotebookGrade", "grade_notebook", "exercise_ids"]
 
@@ -26,7 +26,7 @@ _CHECKS_TIME_S = 120  # the checks' own budget, after the notebook's
 
 
 @dataclass
-class NotebookGrade:
+class NotebookGrade(Scored):
     path: str
     exercises: list[str]
     results: list[CheckResult] = field(default_factory=list)
@@ -34,13 +34,8 @@ class NotebookGrade:
     problem: str = ""          # why the notebook could not be graded (fully), if it could not
     elapsed_s: float = 0.0
 
-    @property
-    def points(self) -> float:
-        return sum(r.points for r in self.results)
-
-    @property
-    def max_points(self) -> float:
-        return sum(r.max_points for r in self.results)
+    def _scored_parts(self) -> list[CheckResult]:
+        return self.results
 
     @property
     def passed(self) -> bool:

@@ -5,23 +5,19 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
+from .checks import Scored
 from .grader import NotebookGrade
 
 __all__ = ["GradeReport"]
 
 
 @dataclass
-class GradeReport:
+class GradeReport(Scored):
     notebooks: list[NotebookGrade]
     instructor: bool = False
 
-    @property
-    def points(self) -> float:
-        return sum(n.points for n in self.notebooks)
-
-    @property
-    def max_points(self) -> float:
-        return sum(n.max_points for n in self.notebooks)
+    def _scored_parts(self) -> list[NotebookGrade]:
+        return self.notebooks
 
     @property
     def passed(self) -> bool:

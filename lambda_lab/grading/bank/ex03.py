@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 
-from ..checks import exercise
+from ..checks import Fail, exercise
 
 ex03 = exercise("ex03", "From S3 uploads to a DynamoDB table")
 FUNCTION = "ex03-uploads"
@@ -33,9 +33,9 @@ def _upload(ns, key: str, body: bytes) -> str:
 def _item(ns, key: str, tag: str, others: tuple[str, ...] = ()) -> dict:
     dynamodb = ns.lab.client("dynamodb")
     try:
-        found = dynamodb.get_item(TableName=TABLE, Key={"key": {"S": key}}, ConsistentRead=True).get("Item")
-    except dynamodb.exceptions.ResourceNotFoundException:
-        raise AssertionError(f"there is no table {TABLE!r}: run the setup cell that creates it") from None
+        found = ns.item(TABLE, {"key": {"S": key}})
+    except Fail:
+        raise
     except Exception as exc:  # noqa: BLE001 - e.g. a table made with another key
         raise AssertionError(f"could not read the table {TABLE!r} by its key 'key': {exc}"[:300]) from None
     if found is None:

@@ -72,11 +72,7 @@ def _expect_failures(bodies: list, ids: list[str], reported: set[str], bad: set[
 
 
 def _saved(ns, order_id: str) -> dict | None:
-    dynamodb = ns.lab.client("dynamodb")
-    try:
-        return dynamodb.get_item(TableName=TABLE, Key={"order_id": {"S": order_id}}, ConsistentRead=True).get("Item")
-    except dynamodb.exceptions.ResourceNotFoundException:
-        raise AssertionError(f"there is no table {TABLE!r}: run the setup cell that creates it") from None
+    return ns.item(TABLE, {"order_id": {"S": order_id}})
 
 
 def _expect_saved(ns, bodies: list, good: list[int]) -> None:

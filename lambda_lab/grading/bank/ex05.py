@@ -36,20 +36,12 @@ def _order(amount: int) -> dict:
 
 def _revenue(ns) -> tuple[int, int]:
     """(amount, orders) of the revenue item; (0, 0) before the first order."""
-    dynamodb = ns.lab.client("dynamodb")
-    try:
-        item = dynamodb.get_item(TableName=REVENUE, Key={"id": {"S": "total"}}, ConsistentRead=True).get("Item") or {}
-    except dynamodb.exceptions.ResourceNotFoundException:
-        raise AssertionError(f"there is no table {REVENUE!r}: run the setup cell that creates it") from None
+    item = ns.item(REVENUE, {"id": {"S": "total"}}) or {}
     return int(item.get("amount", {}).get("N", "0")), int(item.get("orders", {}).get("N", "0"))
 
 
 def _stored(ns, order_id: str) -> dict | None:
-    dynamodb = ns.lab.client("dynamodb")
-    try:
-        return dynamodb.get_item(TableName=ORDERS, Key={"order_id": {"S": order_id}}, ConsistentRead=True).get("Item")
-    except dynamodb.exceptions.ResourceNotFoundException:
-        raise AssertionError(f"there is no table {ORDERS!r}: run the setup cell that creates it") from None
+    return ns.item(ORDERS, {"order_id": {"S": order_id}})
 
 
 def _deliver(ns, event, what: str):
