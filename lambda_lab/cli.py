@@ -186,8 +186,10 @@ def workspace(target: str) -> int:
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(notebook, copy)
             copied += 1
+    jupyter = Path(sys.executable).parent / "jupyter"
     print(f"Copied {copied} notebook(s) to {destination}" + (f"; kept {kept} you already had" if kept else "")
-          + f".\nStart there: jupyter lab {destination / 'notebooks'}")
+          + f".\nStart the course there (its notebooks and exercises both reachable):\n"
+          f"  cd {destination} && {jupyter} lab --LabApp.default_url=/lab/tree/notebooks/01_welcome.ipynb")
     return 0
 
 

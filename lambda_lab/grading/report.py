@@ -43,8 +43,11 @@ class GradeReport(Scored):
     def table(self) -> str:
         header = ("notebook", "exercise", "check", "points", "result", "message")
         rows = [header] + self.rows()
-        widths = [min(max(len(row[i]) for row in rows), 48) for i in range(5)]
-        lines = ["  ".join(cell[:48].ljust(width) for cell, width in zip(row[:5], widths)) + "  " + row[5]
+        # Paths are never cut (a grader must find the file); check names are, past 48 characters.
+        widths = [max(len(row[i]) for row in rows) if i == 0 else min(max(len(row[i]) for row in rows), 48)
+                  for i in range(5)]
+        lines = ["  ".join((cell if i == 0 else cell[:48]).ljust(width)
+                           for i, (cell, width) in enumerate(zip(row[:5], widths))) + "  " + row[5]
                  for row in rows]
         lines.insert(1, "  ".join("-" * width for width in widths) + "  -------")
         for notebook in self.notebooks:

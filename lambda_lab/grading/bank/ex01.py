@@ -28,7 +28,7 @@ def greets_by_name(ns):
     assert body == {"message": "Hello, Ada!"}, f'expected {{"message": "Hello, Ada!"}}, got {body!r:.80}'
 
 
-@ex01.check(points=1, hint="event.get(\"name\", \"World\") gives \"World\" when the key is missing.")
+@ex01.check(points=1, hint="Fall back to \"World\" when the name is missing or empty: event.get(\"name\") or \"World\".")
 def greets_the_world_without_a_name(ns):
     body = _greeting(ns, {})
     assert body == {"message": "Hello, World!"}, f'expected {{"message": "Hello, World!"}}, got {body!r:.80}'
