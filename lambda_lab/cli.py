@@ -117,7 +117,7 @@ def serve(host: str, port: int, concurrency: int, region: str) -> int:
     return 0
 
 
-def grade(paths: list[str], *, as_json: bool, instructor: bool, timeout_s: float) -> int:
+def grade(paths: list[str], *, as_json: bool, instructor: bool, timeout_s: float, checks: str | None = None) -> int:
     from pathlib import Path
 
     from .grading.grader import grade_notebook
@@ -131,13 +131,16 @@ def grade(paths: list[str], *, as_json: bool, instructor: bool, timeout_s: float
         else:
             print(f"{path}: not a notebook or a folder of notebooks", file=sys.stderr)
             return 2
+    if checks and not Path(checks).is_dir():
+        print(f"--checks {checks}: not a folder (it holds ex01.py, ex02.py ... with extra checks)", file=sys.stderr)
+        return 2
     if not notebooks:
         print("No notebooks to grade: give .ipynb files or folders that hold them.", file=sys.stderr)
         return 2
     grades = []
     for number, notebook in enumerate(notebooks, start=1):
         print(f"[{number}/{len(notebooks)}] grading {notebook} ...", file=sys.stderr, flush=True)
-        graded = grade_notebook(notebook, instructor=instructor, timeout_s=timeout_s)
+        graded = grade_notebook(notebook, instructor=instructor, timeout_s=timeout_s, checks=checks)
         print(f"        {graded.points:g}/{graded.max_points:g} points in {graded.elapsed_s:.1f} s"
               + (f" ({graded.problem})" if graded.problem else ""), file=sys.stderr, flush=True)
         grades.append(graded)
@@ -208,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     grade_args.add_argument("--instructor", action="store_true", help="run the hidden checks too")
     grade_args.add_argument("--timeout", type=float, default=300, metavar="SECONDS",
                             help="time limit per notebook (default 300)")
+    grade_args.add_argument("--checks", metavar="FOLDER",
+                            help="a folder of private checks (ex01.py ...) added to the course's own")
     exercises_args = commands.add_parser("exercises", help="generate the exercise notebooks from the solutions")
     exercises_args.add_argument("action", choices=["build"])
     exercises_args.add_argument("--check", action="store_true", help="only check that exercises/ is up to date")
@@ -217,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     workspace_args.add_argument("directory", nargs="?", default="~/lambda-lab-workspace")
     args = parser.parse_args(argv)
     if args.command == "grade":
-        return grade(args.paths, as_json=args.json, instructor=args.instructor, timeout_s=args.timeout)
+        return grade(args.paths, as_json=args.json, instructor=args.instructor, timeout_s=args.timeout,
+                     checks=args.checks)
     if args.command == "exercises":
         return exercises(args.action, args.solutions, args.exercises, args.check)
     if args.command == "workspace":

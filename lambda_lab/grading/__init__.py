@@ -16,12 +16,16 @@ from .feedback import Feedback, check
 __all__ = ["check", "Feedback", "Fail", "Exercise", "CheckResult", "get_exercise", "all_exercises", "grade"]
 
 
-def grade(paths, *, instructor: bool = False, timeout_s: float = 300):
-    """Grade notebooks (paths or folders) in fresh kernels; returns a GradeReport."""
+def grade(paths, *, instructor: bool = False, timeout_s: float = 300, checks=None):
+    """Grade notebooks (paths or folders) in fresh kernels; returns a GradeReport.
+
+    ``checks``: a folder of private checks added to the course's own (``load_private_checks``).
+    """
     from .grader import grade_notebook
     from .report import GradeReport
     from pathlib import Path
     found = []
     for path in [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]:
         found += sorted(path.glob("*.ipynb")) if path.is_dir() else [path]
-    return GradeReport([grade_notebook(p, instructor=instructor, timeout_s=timeout_s) for p in found], instructor)
+    return GradeReport([grade_notebook(p, instructor=instructor, timeout_s=timeout_s, checks=checks) for p in found],
+                       instructor)

@@ -23,15 +23,17 @@ learner sees that they exist, not what they test.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..errors import LambdaLabError
 
 __all__ = ["Fail", "Check", "Exercise", "Namespace", "CheckResult", "Scored", "exercise", "get_exercise", "all_exercises",
-           "run_checks"]
+           "run_checks", "load_private_checks"]
 
 _ID = re.compile(r"^ex\d{2}$")
 _REGISTRY: dict[str, "Exercise"] = {}
@@ -95,6 +97,31 @@ def get_exercise(exercise_id: str) -> Exercise:
             raise LambdaLabError(f"There is no exercise {exercise_id!r}. Known: "
                                  f"{', '.join(sorted(all_exercises()))}.") from None
     return _REGISTRY[exercise_id]
+
+
+_LOADED_PRIVATE: set[Path] = set()
+
+
+def load_private_checks(folder: str | Path, exercise_id: str) -> None:
+    """Add the checks in ``folder/<exercise id>.py`` to that exercise (once per file).
+
+    The bank ships with the course, so a learner can read its hidden checks. A class that grades
+    for marks keeps the checks that count in a folder of its own (``lambda-lab grade --checks``)::
+
+        from lambda_lab.grading import get_exercise
+        ex01 = get_exercise("ex01")
+
+        @ex01.check(points=2, hidden=True)
+        def greets_grace(ns): ...
+    """
+    path = (Path(folder) / f"{exercise_id}.py").resolve()
+    get_exercise(exercise_id)
+    if path in _LOADED_PRIVATE or not path.is_file():
+        return
+    spec = importlib.util.spec_from_file_location(f"lambda_lab_private_checks.{exercise_id}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _LOADED_PRIVATE.add(path)
 
 
 def all_exercises() -> dict[str, Exercise]:

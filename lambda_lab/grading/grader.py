@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from .checks import CheckResult, Scored, get_exercise, run_checks
+from .checks import CheckResult, Scored, get_exercise, load_private_checks, run_checks
 
 __all__ = ["NotebookGrade", "grade_notebook", "exercise_ids"]
 
@@ -58,8 +58,13 @@ def exercise_ids(nb) -> list[str]:
     return seen
 
 
-def grade_notebook(path: str | Path, *, instructor: bool = False, timeout_s: float = 300) -> NotebookGrade:
-    """Run one notebook in a fresh kernel and grade every exercise it declares."""
+def grade_notebook(path: str | Path, *, instructor: bool = False, timeout_s: float = 300,
+                   checks: str | Path | None = None) -> NotebookGrade:
+    """Run one notebook in a fresh kernel and grade every exercise it declares.
+
+    ``checks`` is a folder of private checks (``ex01.py`` ...) added to the bank's; see
+    ``load_private_checks``.
+    """
     path = Path(path)
     started = time.monotonic()
     try:
@@ -75,14 +80,18 @@ def grade_notebook(path: str | Path, *, instructor: bool = False, timeout_s: flo
     if unknown:
         grade.problem = f"unknown exercise id(s) {', '.join(unknown)} in the cells' metadata; was the notebook edited?"
         return grade
+    private = str(Path(checks).resolve()) if checks else None
+    for exercise in grade.exercises if private else ():
+        load_private_checks(private, exercise)   # here too, so "not graded" counts their points
     try:
-        grade.results = _run_and_check(nb, path, grade, instructor=instructor, timeout_s=timeout_s)
+        grade.results = _run_and_check(nb, path, grade, instructor=instructor, timeout_s=timeout_s, private=private)
     finally:
         grade.elapsed_s = time.monotonic() - started
     return grade
 
 
-def _run_and_check(nb, path: Path, grade: NotebookGrade, *, instructor: bool, timeout_s: float) -> list[CheckResult]:
+def _run_and_check(nb, path: Path, grade: NotebookGrade, *, instructor: bool, timeout_s: float,
+                   private: str | None) -> list[CheckResult]:
     """Run the cells in order; right after an exercise's check cell, run its checks (state as it was then)."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -114,7 +123,7 @@ def _run_and_check(nb, path: Path, grade: NotebookGrade, *, instructor: bool, ti
                 grade.cell_errors += _errors_of(cell, index)
                 exercise = cell.get("metadata", {}).get("lambda_lab", {}).get("exercise")
                 if exercise and exercise not in graded:
-                    graded[exercise] = _checks_in_kernel(client, exercise, instructor, len(nb.cells))
+                    graded[exercise] = _checks_in_kernel(client, exercise, instructor, private, len(nb.cells))
     except DeadKernelError:
         grade.problem = "; ".join(p for p in (grade.problem, "the kernel died (the notebook crashed Python or ran "
                                                              "out of memory)") if p)
@@ -125,9 +134,10 @@ def _run_and_check(nb, path: Path, grade: NotebookGrade, *, instructor: bool, ti
             for r in (graded.get(exercise) or _not_graded(exercise, instructor, why))]
 
 
-def _checks_in_kernel(client, exercise: str, instructor: bool, index: int) -> list[CheckResult]:
+def _checks_in_kernel(client, exercise: str, instructor: bool, private: str | None, index: int) -> list[CheckResult]:
     cell = nbformat.v4.new_code_cell("from lambda_lab.grading.grader import _report_from_kernel\n"
-                                     f"_report_from_kernel({exercise!r}, instructor={instructor!r})")
+                                     f"_report_from_kernel({exercise!r}, instructor={instructor!r}, "
+                                     f"private={private!r})")
     client.timeout = _CHECKS_TIME_S
     client.nb.cells.append(cell)  # nbclient stores the executed cell back at its index
     try:
@@ -178,8 +188,10 @@ def _not_graded(exercise: str, instructor: bool, why: str) -> list[CheckResult]:
             for c in get_exercise(exercise).checks if instructor or not c.hidden]
 
 
-def _report_from_kernel(exercise: str, *, instructor: bool) -> None:
+def _report_from_kernel(exercise: str, *, instructor: bool, private: str | None = None) -> None:
     """Runs inside the graded kernel: check one exercise and print the results on one line."""
     from IPython import get_ipython
+    if private:
+        load_private_checks(private, exercise)
     results = run_checks(exercise, get_ipython().user_ns, hidden=instructor)
     print(_MARKER + json.dumps([{**r.__dict__} for r in results]), flush=True)

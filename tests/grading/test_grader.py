@@ -102,3 +102,41 @@ def test_nothing_to_grade_is_a_usage_error(tmp_path):
     run = subprocess.run([sys.executable, "-m", "lambda_lab.cli", "grade", str(tmp_path)],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "No notebooks to grade" in run.stderr
+
+
+PRIVATE = '''
+from lambda_lab.grading import get_exercise
+
+ex01 = get_exercise("ex01")
+
+
+@ex01.check(points=2, hidden=True)
+def greets_grace_privately(ns):
+    body = ns.function("ex01-hello").invoke({"name": "Grace"}).payload["body"]
+    assert "Grace" in body, body
+
+
+@ex01.check(points=3, hidden=True)
+def a_private_check_the_solution_fails(ns):
+    assert False, "private expectation not met"
+'''
+
+
+@pytest.fixture
+def restore_ex01():
+    from lambda_lab.grading import checks, get_exercise
+    saved, loaded = list(get_exercise("ex01").checks), set(checks._LOADED_PRIVATE)
+    yield
+    get_exercise("ex01").checks[:] = saved
+    checks._LOADED_PRIVATE.clear()
+    checks._LOADED_PRIVATE.update(loaded)
+
+
+def test_private_checks_from_a_graders_folder_are_added(tmp_path, restore_ex01):
+    # The course's hidden checks ship with it; a class keeps the ones that count elsewhere.
+    (tmp_path / "ex01.py").write_text(PRIVATE)
+    graded = grade_notebook(SOLUTION, instructor=True, checks=tmp_path)
+    by_name = {r.check: r for r in graded.results}
+    assert by_name["greets_grace_privately"].passed and by_name["greets_grace_privately"].points == 2
+    assert by_name["a_private_check_the_solution_fails"].message == "private expectation not met"
+    assert (graded.points, graded.max_points) == (6, 9)
