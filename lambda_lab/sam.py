@@ -123,7 +123,7 @@ class SamStack:
 
     def _repr_html_(self) -> str:
         cells = "".join(f"<tr><td>{html.escape(r.logical_id)}</td><td><code>{html.escape(r.type)}</code></td>"
-                        f"<td><code>{html.escape(str(r.physical_id))}</code></td><td>{r.created_by}</td></tr>"
+                        f"<td><code>{html.escape(r.physical_id or '-')}</code></td><td>{r.created_by}</td></tr>"
                         for r in self.resources.values())
         outputs = "".join(f"<li><b>{html.escape(k)}</b>: <code>{html.escape(str(v))}</code></li>"
                           for k, v in self.outputs.items())
