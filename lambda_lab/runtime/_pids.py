@@ -2,8 +2,10 @@
 
 A handler's fork loop must stop at the environment's limit, not take the machine down. As root
 (containers, CI, lab VMs), each environment gets its own cgroup v1 ``pids`` group; otherwise the
-worker gets an ``RLIMIT_NPROC`` of the user's current process count plus the limit (the kernel
-ignores that limit for root, which is why root uses the cgroup). Where neither is possible the
+worker gets an ``RLIMIT_NPROC`` of the user's current task count plus the limit (the kernel counts
+every thread of the user against it, and ignores it for root, which is why root uses the cgroup).
+When the user's other processes start many threads after the worker started, they eat into that
+headroom: a bound per user, not per environment, is the most an unprivileged lab can set. Where neither is possible the
 lab runs without a bound, and ``ProcessLimit.available()`` says so.
 """
 
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import psutil
 
-__all__ = ["ProcessLimit", "AWS_PROCESS_LIMIT"]
+__all__ = ["ProcessLimit", "AWS_PROCESS_LIMIT", "user_tasks"]
 
 AWS_PROCESS_LIMIT = 1024   # Lambda quota: processes/threads per execution environment
 _PIDS_ROOT = Path("/sys/fs/cgroup/pids")
@@ -38,9 +40,11 @@ class ProcessLimit:
             except OSError:
                 self.cgroup = None
         elif os.geteuid() != 0:
-            uid = os.geteuid()
-            mine = sum(1 for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == uid)
-            self.nproc = mine + limit
+            import resource
+            _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+            self.nproc = user_tasks(os.getuid()) + limit
+            if hard != resource.RLIM_INFINITY:
+                self.nproc = min(self.nproc, hard)   # raising past the hard limit would fail the exec
 
     @staticmethod
     def available() -> bool:
@@ -69,6 +73,16 @@ class ProcessLimit:
                 return
             except OSError:
                 time.sleep(0.02)
+
+
+def user_tasks(uid: int) -> int:
+    """Processes *and threads* of this real user: what the kernel counts against RLIMIT_NPROC."""
+    total = 0
+    for process in psutil.process_iter(["uids", "num_threads"]):
+        uids = process.info["uids"]
+        if uids and uids.real == uid:
+            total += process.info["num_threads"] or 1
+    return total
 
 
 def _sweep(parent: Path, older_than_s: float = 60.0) -> None:

@@ -87,3 +87,23 @@ def test_an_event_that_is_not_json_is_refused_with_awss_code(service):
     with pytest.raises(InvalidRequestContentError) as caught:
         service.invoke("echo", b"{not json")
     assert caught.value.aws_code == "InvalidRequestContentException"
+
+
+def test_the_unprivileged_process_limit_counts_threads_as_the_kernel_does():
+    # RLIMIT_NPROC counts every task (thread) of the user: a limit computed from processes alone
+    # left no headroom once another program of the same user held many threads.
+    import os
+    import threading
+
+    from lambda_lab.runtime._pids import user_tasks
+    before = user_tasks(os.getuid())
+    release = threading.Event()
+    threads = [threading.Thread(target=release.wait) for _ in range(60)]
+    for thread in threads:
+        thread.start()
+    try:
+        assert user_tasks(os.getuid()) >= before + 60
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join()
