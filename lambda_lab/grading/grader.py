@@ -96,10 +96,9 @@ def _run_and_check(nb, path: Path, grade: NotebookGrade, *, instructor: bool, ti
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    # shutdown_kernel="immediate": a kernel stuck in a learner's loop would otherwise hold the
-    # grader in a graceful shutdown; its lab's workers die with it (PR_SET_PDEATHSIG).
-    client = NotebookClient(nb, km=_current_env_kernel(), allow_errors=True, interrupt_on_timeout=False,
-                            shutdown_kernel="immediate", resources={"metadata": {"path": str(path.parent.resolve())}})
+    kernel = _current_env_kernel()
+    client = NotebookClient(nb, km=kernel, allow_errors=True, interrupt_on_timeout=False,
+                            resources={"metadata": {"path": str(path.parent.resolve())}})
     deadline = time.monotonic() + timeout_s
     graded: dict[str, list[CheckResult]] = {}
     try:
@@ -116,7 +115,6 @@ def _run_and_check(nb, path: Path, grade: NotebookGrade, *, instructor: bool, ti
                 try:
                     client.execute_cell(cell, index)
                 except CellTimeoutError:
-                    # The kernel is stopped at once on the way out (shutdown_kernel="immediate").
                     grade.problem = (f"cell {index + 1} was still running at the time limit of {timeout_s:g} s "
                                      "(an endless loop?); it was stopped and later cells did not run")
                     break
@@ -129,6 +127,8 @@ def _run_and_check(nb, path: Path, grade: NotebookGrade, *, instructor: bool, ti
                                                              "out of memory)") if p)
     except CellTimeoutError:
         grade.problem = "; ".join(p for p in (grade.problem, "the checks did not finish in time") if p)
+    finally:
+        _stop(kernel)
     why = grade.problem or "its check cell did not run"
     return [r for exercise in grade.exercises
             for r in (graded.get(exercise) or _not_graded(exercise, instructor, why))]
@@ -145,6 +145,20 @@ def _checks_in_kernel(client, exercise: str, instructor: bool, private: str | No
     finally:
         client.nb.cells.pop()
     return _results_from(cell) or _not_graded(exercise, instructor, "its checks reported nothing")
+
+
+def _stop(kernel) -> None:
+    """Kill the kernel at once (nbclient leaves a kernel it did not create running).
+
+    Not a graceful shutdown: a kernel stuck in a learner's loop would never answer one. The lab's
+    worker processes in it die with it (PR_SET_PDEATHSIG).
+    """
+    from jupyter_core.utils import run_sync
+    try:
+        if run_sync(kernel.is_alive)():
+            run_sync(kernel.shutdown_kernel)(now=True)   # also removes its connection file
+    except Exception:  # noqa: BLE001 - a kernel that is already gone needs nothing more
+        pass
 
 
 def _known(exercise: str) -> bool:

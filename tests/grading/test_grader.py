@@ -31,12 +31,35 @@ def _with_cell(tmp_path, source: str, *, before_check: bool = True) -> Path:
     return path
 
 
+def _leftovers() -> list:
+    """Kernels or Lambda workers still running under this test process, after a short grace."""
+    import time
+
+    import psutil
+
+    def running():
+        found = []
+        for child in psutil.Process().children(recursive=True):
+            try:
+                if child.status() != psutil.STATUS_ZOMBIE and any(
+                        "ipykernel" in part or part.endswith("awslambdaric") for part in child.cmdline()):
+                    found.append(child)
+            except psutil.Error:
+                pass
+        return found
+    deadline = time.monotonic() + 5
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return running()
+
+
 def test_a_renamed_copy_of_the_solution_gets_full_marks(tmp_path):
     copy = tmp_path / "my copy (2).ipynb"     # learners rename; the id lives in the cell's metadata
     shutil.copy(SOLUTION, copy)
     graded = grade_notebook(copy, instructor=True)
     assert graded.exercises == ["ex01"]
     assert graded.passed and graded.points == graded.max_points == 4, graded.as_dict()
+    assert _leftovers() == [], "the grader must stop the kernel it started, and the lab's workers with it"
 
 
 def test_hidden_checks_run_only_for_the_instructor():
@@ -54,6 +77,7 @@ def test_an_endless_loop_is_stopped_at_the_time_limit(tmp_path):
     assert graded.points == 0 and graded.max_points == 4 and not graded.passed
     assert all(r.message.startswith("not graded:") for r in graded.results)
     assert graded.elapsed_s < 100
+    assert _leftovers() == [], "the looping kernel and its lab's workers are gone"
 
 
 def test_a_failing_cell_is_recorded_and_the_rest_still_run(tmp_path):
