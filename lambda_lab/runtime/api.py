@@ -12,6 +12,7 @@ import http.client
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
@@ -34,16 +35,22 @@ class PendingInvocation:
 
     request_id: str
     body: bytes
-    deadline_ms: int
+    timeout_s: float
     function_arn: str
     trace_id: str
     client_context: str | None = None
     cognito_identity: str | None = None
 
     def headers(self) -> dict[str, str]:
+        """The /next response's headers, built as the event is handed over.
+
+        The deadline counts from now, after INIT on a cold start, as on AWS (and as the lab's own
+        timeout does): ``context.get_remaining_time_in_millis()`` starts at the full timeout.
+        """
+        deadline_ms = int((time.time() + self.timeout_s) * 1000)
         headers = {
             "Lambda-Runtime-Aws-Request-Id": self.request_id,
-            "Lambda-Runtime-Deadline-Ms": str(self.deadline_ms),
+            "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
             "Lambda-Runtime-Invoked-Function-Arn": self.function_arn,
             "Lambda-Runtime-Trace-Id": self.trace_id,
             # awslambdaric 4.2 crashes when the event has no content type.

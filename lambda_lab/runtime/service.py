@@ -287,7 +287,7 @@ class LambdaService:
         request_id = str(uuid.uuid4())
         invocation = PendingInvocation(
             request_id=request_id, body=body or b"{}",
-            deadline_ms=int((time.time() + fv.config.timeout_s) * 1000),
+            timeout_s=fv.config.timeout_s,
             function_arn=self._arn(name, None if qualifier == LATEST else qualifier),
             trace_id=_trace_id(self.clock.now()), client_context=client_context)
         try:

@@ -140,3 +140,18 @@ def test_each_environment_has_its_own_scratch_tmp_that_survives_warm_calls(servi
     two = service.invoke("scratch").json()
     assert one["first"] is True and two["first"] is False and one["tmp"] == two["tmp"]
     assert one["tmp"] != "/tmp"
+
+
+def test_the_deadline_counts_from_after_init_on_a_cold_start(service):
+    # AWS hands the event over after INIT: a cold call's handler starts with its whole timeout
+    # left, however long INIT took (here 1.5 s of a 3 s timeout).
+    source = """
+    import time
+    time.sleep(1.5)
+    def handler(event, context):
+        return context.get_remaining_time_in_millis()
+    """
+    service.create_function(python_function("slow-init", source, timeout_s=3))
+    cold = service.invoke("slow-init")
+    assert cold.cold and cold.init_ms >= 1400
+    assert 2500 < cold.json() <= 3000, f"{cold.json()} ms left at the start of a 3 s call"
