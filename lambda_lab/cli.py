@@ -123,17 +123,14 @@ def serve(host: str, port: int, concurrency: int, region: str) -> int:
 def grade(paths: list[str], *, as_json: bool, instructor: bool, timeout_s: float, checks: str | None = None) -> int:
     from pathlib import Path
 
+    from .grading import notebooks_in
     from .grading.grader import grade_notebook
     from .grading.report import GradeReport
-    notebooks = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            notebooks += sorted(path.glob("*.ipynb"))
-        elif path.suffix == ".ipynb" and path.is_file():
-            notebooks.append(path)
-        else:
-            print(f"{path}: not a notebook or a folder of notebooks", file=sys.stderr)
-            return 2
+    try:
+        notebooks = notebooks_in(paths)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if checks and not Path(checks).is_dir():
         print(f"--checks {checks}: not a folder (it holds ex01.py, ex02.py ... with extra checks)", file=sys.stderr)
         return 2

@@ -13,7 +13,24 @@ anything fails. Exercises are generated from ``solutions/`` (``lambda-lab exerci
 from .checks import CheckResult, Exercise, Fail, all_exercises, get_exercise
 from .feedback import Feedback, check
 
-__all__ = ["check", "Feedback", "Fail", "Exercise", "CheckResult", "get_exercise", "all_exercises", "grade"]
+__all__ = ["check", "Feedback", "Fail", "Exercise", "CheckResult", "get_exercise", "all_exercises", "grade", "notebooks_in"]
+
+
+def notebooks_in(paths) -> list:
+    """The notebooks named: ``.ipynb`` files as given, folders expanded to their ``*.ipynb`` (sorted).
+
+    Raises ValueError naming a path that is neither.
+    """
+    from pathlib import Path
+    found = []
+    for path in [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]:
+        if path.is_dir():
+            found += sorted(path.glob("*.ipynb"))
+        elif path.suffix == ".ipynb" and path.is_file():
+            found.append(path)
+        else:
+            raise ValueError(f"{path}: not a notebook or a folder of notebooks")
+    return found
 
 
 def grade(paths, *, instructor: bool = False, timeout_s: float = 300, checks=None):
@@ -23,9 +40,5 @@ def grade(paths, *, instructor: bool = False, timeout_s: float = 300, checks=Non
     """
     from .grader import grade_notebook
     from .report import GradeReport
-    from pathlib import Path
-    found = []
-    for path in [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]:
-        found += sorted(path.glob("*.ipynb")) if path.is_dir() else [path]
-    return GradeReport([grade_notebook(p, instructor=instructor, timeout_s=timeout_s, checks=checks) for p in found],
-                       instructor)
+    return GradeReport([grade_notebook(p, instructor=instructor, timeout_s=timeout_s, checks=checks)
+                        for p in notebooks_in(paths)], instructor)

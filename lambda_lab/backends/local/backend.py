@@ -10,7 +10,7 @@ import boto3
 from ...clock import Clock, SystemClock
 from ...errors import ServiceClosedError
 from .http_front import api_url
-from .endpoint import ACCOUNT_ID, DEFAULT_ROLE_NAME, LOCAL_CREDENTIALS, LocalEndpoint
+from .endpoint import ACCOUNT_ID, DEFAULT_ROLE_NAME, LOCAL_CREDENTIALS, LocalEndpoint, create_default_role
 
 __all__ = ["EmbeddedBackend", "RemoteLocalBackend"]
 
@@ -125,16 +125,10 @@ class RemoteLocalBackend(_LocalBase):
 
     def reset(self) -> list[str]:
         """Every function deleted (their environments end), then moto's own reset, then the default role."""
-        import json
         import urllib.request
 
-        from .endpoint import _BASIC_EXECUTION, _TRUST
         deleted = self.teardown()
         urllib.request.urlopen(urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST"),
                                timeout=30).close()
-        iam = self.client("iam")
-        iam.create_role(RoleName=DEFAULT_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(_TRUST),
-                        Description="Execution role for the local lab's functions")
-        iam.put_role_policy(RoleName=DEFAULT_ROLE_NAME, PolicyName="AWSLambdaBasicExecutionRole",
-                            PolicyDocument=json.dumps(_BASIC_EXECUTION))
+        create_default_role(self.client("iam"))
         return deleted

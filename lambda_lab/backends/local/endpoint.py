@@ -65,6 +65,14 @@ class _LateApp:
         return self.app(environ, start_response)
 
 
+def create_default_role(iam) -> None:
+    """The execution role every local function may use, as AWS's CLI tutorial expects it to exist."""
+    iam.create_role(RoleName=DEFAULT_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(_TRUST),
+                    Description="Execution role for the local lab's functions")
+    iam.put_role_policy(RoleName=DEFAULT_ROLE_NAME, PolicyName="AWSLambdaBasicExecutionRole",
+                        PolicyDocument=json.dumps(_BASIC_EXECUTION))
+
+
 class LocalEndpoint:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, region: str = "us-east-1",
                  concurrency_limit: int = 10, keep_alive_s: float = DEFAULT_KEEP_ALIVE_S,
@@ -134,11 +142,7 @@ class LocalEndpoint:
         return f"arn:aws:iam::{ACCOUNT_ID}:role/{DEFAULT_ROLE_NAME}"
 
     def _create_default_role(self) -> None:
-        iam = self.client("iam")
-        iam.create_role(RoleName=DEFAULT_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(_TRUST),
-                        Description="Execution role for the local lab's functions")
-        iam.put_role_policy(RoleName=DEFAULT_ROLE_NAME, PolicyName="AWSLambdaBasicExecutionRole",
-                            PolicyDocument=json.dumps(_BASIC_EXECUTION))
+        create_default_role(self.client("iam"))
 
     def _scheduled_rules(self) -> list:
         backend = events_backends[ACCOUNT_ID][self.region]
