@@ -7,6 +7,13 @@ every thread of the user against it, and ignores it for root, which is why root 
 When the user's other processes start many threads after the worker started, they eat into that
 headroom: a bound per user, not per environment, is the most an unprivileged lab can set. Where neither is possible the
 lab runs without a bound, and ``ProcessLimit.available()`` says so.
+
+Cost: moving the new worker into its group (the write to ``cgroup.procs`` in ``preexec``) takes the
+kernel's cgroup threadgroup lock, which waits for an RCU grace period: about 11 ms of every cold
+start on this course's reference machine (cgroup v1; ``benchmarks/runtime.py`` went from 1.17x to
+1.55x of a bare runtime client). It is paid before the worker runs anything, which is what makes
+the bound hold from the first instruction. Overlapping it with the interpreter's start-up (exec at
+once, and hold the worker at a gate until the parent has moved it) would hide it; not done yet.
 """
 
 from __future__ import annotations
