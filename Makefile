@@ -11,8 +11,12 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Reinstall only when the project's dependency list changes.
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --progress-bar off -e ".[dev]"
+	@# AWS's durable execution conformance requirements (tests/durable/conformance) declare
+	@# Python >= 3.14 and run on 3.11; their own dependencies (boto3, pyyaml, packaging) are above.
+	$(BIN)/python -m pip install --quiet --progress-bar off --no-deps --ignore-requires-python \
+		aws-durable-execution-conformance-tests==1.0.0
 	@# Workshops are often offline and on a projector: JupyterLab should not ask to fetch news.
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	@echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \

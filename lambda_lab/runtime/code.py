@@ -118,7 +118,7 @@ def _extract_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, dest: Pat
 
 # What AWS's Python runtime puts on sys.path besides the function's own code: the runtime
 # interface client and the AWS SDK, with what they need.
-_RUNTIME_DISTRIBUTIONS = ("awslambdaric", "boto3")
+_RUNTIME_DISTRIBUTIONS = ("awslambdaric", "boto3", "aws-durable-execution-sdk-python")
 
 
 def runtime_site(root: Path) -> Path:

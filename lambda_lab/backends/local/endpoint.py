@@ -24,11 +24,13 @@ from werkzeug.serving import make_server
 
 from ...clock import Clock, LabClock
 from ...errors import ServiceClosedError
+from ...durable import DurableExecutionService
 from ...runtime import LambdaService
 from ...runtime.pool import DEFAULT_KEEP_ALIVE_S
 from .async_invoke import AsyncEvent, AsyncInvoker
 from .bridge import MotoLambdaBridge
 from .cloudwatch import CloudWatchWriter
+from .durable_api import DurableApiMiddleware
 from .http_front import URL_PREFIX, HttpFront, api_url
 from .lambda_api import LambdaApiMiddleware
 from .scheduler import LabScheduler
@@ -104,7 +106,12 @@ class LocalEndpoint:
                                     clock=self.clock)
         self.api = LambdaApiMiddleware(DomainDispatcherApplication(create_backend_app),
                                        bridge=self.bridge, invoker=self.invoker)
-        self.http = HttpFront(self.api, bridge=self.bridge, account_id=ACCOUNT_ID, region=region)
+        # Durable functions: the execution service runs each invocation through the bridge, on the lab clock.
+        self.durable = DurableExecutionService(resolve=lambda name, qualifier: self.durable_api.resolve(name, qualifier),
+                                               run=lambda target, payload: self.durable_api.run(target, payload),
+                                               clock=self.clock)
+        self.durable_api = DurableApiMiddleware(self.api, service=self.durable, bridge=self.bridge)
+        self.http = HttpFront(self.durable_api, bridge=self.bridge, account_id=ACCOUNT_ID, region=region)
         late.app = self.http
         self.bridge.install()
         self.triggers = TriggerRouter(bridge=self.bridge, invoker=self.invoker, region=region, account_id=ACCOUNT_ID)
@@ -199,6 +206,7 @@ class LocalEndpoint:
         with _current_lock:
             moto_api_backend.reset()
         self.api.reset()
+        self.durable_api.reset()
         self.sqs_pollers.reconcile()   # their event source mappings are gone: the pollers stop
         self._create_default_role()
         return deleted
@@ -213,6 +221,7 @@ class LocalEndpoint:
         self.triggers.uninstall()
         self.bridge.uninstall()
         self.invoker.close()
+        self.durable.close()
         self._server.shutdown()
         self._server.server_close()
         self.service.close()
