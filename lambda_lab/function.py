@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from .errors import LambdaLabError, RequestEntityTooLargeError
+from .executions import Execution
 from .invocation import Invocation
 
 if TYPE_CHECKING:
@@ -75,6 +76,48 @@ class Function:
         if code == "RequestEntityTooLargeException":
             raise RequestEntityTooLargeError(f"{message}. Put large data in S3 and pass its key in the event.") from None
         raise LambdaLabError(f"Lambda refused the call to {self.name!r}: {code}: {message}") from None
+
+    # -- durable functions ----------------------------------------------------------------
+
+    def start_execution(self, event: Any = None, *, name: str | None = None,
+                        qualifier: str = "$LATEST") -> "Execution":
+        """Start a durable execution (an asynchronous Invoke); returns it at once.
+
+        ``name`` is AWS's DurableExecutionName: starting twice with the same name and input gives
+        the same execution (idempotent starts). The function must be durable
+        (``lab.deploy(..., durable=True)``). https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking.html
+        """
+        params = {"FunctionName": self.name, "Qualifier": qualifier, "Payload": _payload(event),
+                  "InvocationType": "Event"}
+        if name:
+            params["DurableExecutionName"] = name
+        try:
+            response = self.lab.client("lambda").invoke(**params)
+        except ClientError as exc:
+            self._refused(exc, self.lab.clock.now(), allow_throttle=False)
+            raise
+        arn = response.get("DurableExecutionArn")
+        if not arn:
+            raise LambdaLabError(f"{self.name!r} is not a durable function, so invoking it started no durable "
+                                 "execution: deploy it with lab.deploy(..., durable=True).")
+        return Execution(self.lab, arn)
+
+    def durable_executions(self, *, status: str | None = None) -> list["Execution"]:
+        """This function's durable executions, newest first (ListDurableExecutionsByFunction)."""
+        lam = self.lab.client("lambda")
+        params: dict = {"FunctionName": self.name, **({"Statuses": [status]} if status else {})}
+        found = []
+        while True:
+            page = lam.list_durable_executions_by_function(**params)
+            found += [Execution(self.lab, e["DurableExecutionArn"]) for e in page.get("DurableExecutions", [])]
+            if not page.get("NextMarker"):
+                return found
+            params["Marker"] = page["NextMarker"]
+
+    @property
+    def durable(self) -> bool:
+        """Whether the function has a DurableConfig."""
+        return "DurableConfig" in self.configuration
 
     # -- what it did ----------------------------------------------------------------------
 

@@ -136,17 +136,26 @@ class Lab:
         return self._clients["lambda-no-retry"]
 
     def deploy(self, name: str, code: str | None = None, *, path: str | None = None, handler: str = "app.handler",
-               runtime: str = "python3.12", memory_mb: int = 128, timeout_s: int = 3,
+               runtime: str | None = None, memory_mb: int = 128, timeout_s: int = 3,
                env: dict[str, str] | None = None, layers: Sequence[str] = (), requirements: Sequence[str] = (),
                files: dict[str, str | bytes] | None = None, description: str = "",
-               architecture: str = "x86_64", role: str | None = None) -> Function:
+               architecture: str = "x86_64", role: str | None = None,
+               durable: bool | int | dict | None = None) -> Function:
         """Package the code, create or update the function, wait until it is ready.
 
         ``code`` is the handler module's source (``app.py`` for ``handler="app.handler"``); or give
         ``path`` to a file or folder. ``requirements`` are pip-installed into the package (cached).
         ``layers`` are layer version ARNs. https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
+
+        ``durable`` makes a durable function (its ``DurableConfig``): ``True`` (executions may run a
+        day), a number of seconds (``ExecutionTimeout``), or the DurableConfig itself
+        (``{"ExecutionTimeout": 604800, "RetentionPeriodInDays": 7}``). AWS allows it only when the
+        function is created, and on python3.13/3.14 (the default runtime then). Start executions
+        with ``fn.start_execution(event)``. https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html
         """
         self._check_open()
+        durable_config = _durable_config(durable)
+        runtime = runtime or ("python3.13" if durable_config else "python3.12")
         _validate(name, memory_mb, timeout_s, env)
         zip_bytes = build_zip(code=code, path=path, handler=handler, runtime=runtime,
                               requirements=requirements, files=files)
@@ -154,6 +163,8 @@ class Lab:
         config = {"Runtime": runtime, "Handler": handler, "MemorySize": memory_mb, "Timeout": timeout_s,
                   "Environment": {"Variables": dict(env or {})}, "Layers": list(layers),
                   "Description": description, "Role": role or self.backend.execution_role_arn()}
+        if durable_config:
+            config["DurableConfig"] = durable_config
         try:
             created = False
             if not self._exists(lam, name):
@@ -172,7 +183,8 @@ class Lab:
             raise LambdaLabError(f"Could not deploy {name!r}: {error.get('Code')}: {error.get('Message')}") from None
         self._deployed_args[name] = dict(code=code, path=path, handler=handler, runtime=runtime, memory_mb=memory_mb,
                                          timeout_s=timeout_s, env=env, layers=layers, requirements=requirements,
-                                         files=files, description=description, architecture=architecture, role=role)
+                                         files=files, description=description, architecture=architecture, role=role,
+                                         durable=durable)
         return Function(self, name)
 
     def deploy_sam(self, template: str | Path, *, stack_name: str = "lab-sam",
@@ -260,6 +272,21 @@ class Lab:
     def __repr__(self) -> str:
         where = self.endpoint_url or f"AWS {self.region}"
         return f"<Lab {self.backend.kind} at {where}: {len(self.invocations)} invocations>"
+
+
+def _durable_config(durable: bool | int | dict | None) -> dict | None:
+    """``lab.deploy(durable=...)`` as the DurableConfig AWS takes."""
+    if durable is None or durable is False:
+        return None
+    if durable is True:
+        return {"ExecutionTimeout": 86400}
+    if isinstance(durable, int):
+        return {"ExecutionTimeout": durable}
+    if isinstance(durable, dict):
+        return dict(durable)
+    raise InvalidParameterValueError(
+        f"durable={durable!r} is not understood: pass True, an ExecutionTimeout in seconds (e.g. 3600), or a "
+        'DurableConfig such as {"ExecutionTimeout": 3600, "RetentionPeriodInDays": 7}.')
 
 
 def _validate(name: str, memory_mb: int, timeout_s: int, env: dict | None) -> None:

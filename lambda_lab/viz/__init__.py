@@ -9,9 +9,10 @@ Each figure shows its one-line summary under the title and keeps it in ``fig.lay
 :func:`summary` reads it back. Widgets only wire controls to these functions.
 """
 
+from ._durable import durable_timeline
 from ._style import COLORS
 from .figures import (concurrency_over_time, cost_breakdown, cost_vs_memory, duration_distribution, phases,
                       summary, timeline)
 
 __all__ = ["timeline", "duration_distribution", "concurrency_over_time", "cost_vs_memory", "cost_breakdown",
-           "phases", "summary", "COLORS"]
+           "phases", "summary", "COLORS", "durable_timeline"]
