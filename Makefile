@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/endpoint.py
 	$(BIN)/python benchmarks/triggers.py
 	$(BIN)/python benchmarks/experiments.py
+	$(BIN)/python benchmarks/durable.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -15,6 +15,7 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
     ("runtime.py", ["--runs", "1", "--warm", "5"], "lambda_lab runtime benchmark"),
     ("endpoint.py", ["--calls", "5"], "lambda_lab endpoint benchmark"),
     ("triggers.py", ["--messages", "20", "--requests", "5"], "lambda_lab triggers benchmark"),
+    ("durable.py", ["--runs", "1", "--steps", "3"], "lambda_lab durable functions benchmark"),
     ("experiments.py", ["--runs", "1", "--rate", "1", "--minutes", "1"], "lambda_lab experiments benchmark"),
 ])
 def test_the_benchmark_prints_its_table(script, args, heading):
