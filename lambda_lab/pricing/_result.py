@@ -10,7 +10,8 @@ from typing import Any, Mapping
 __all__ = ["CostLine", "CostEstimate", "to_cents", "COMPONENTS"]
 
 #: The parts of a Lambda bill, in the order AWS lists them.
-COMPONENTS = ("requests", "duration", "provisioned_concurrency", "provisioned_duration", "ephemeral_storage")
+COMPONENTS = ("requests", "duration", "provisioned_concurrency", "provisioned_duration", "ephemeral_storage",
+              "durable_operations", "durable_data_written", "durable_data_retained")
 
 _CENT = Decimal("0.01")
 
@@ -83,7 +84,8 @@ class CostEstimate:
         parts = ", ".join(f"{c.replace('_', ' ')} {_money(self.subtotal(c))}"
                           for c in COMPONENTS if any(line.component == c for line in self.lines))
         arch = self.inputs.get("architecture", "")
-        return f"<CostEstimate {_money(self.total_usd)} per month ({self.region} {arch}): {parts}>"
+        where = f"{self.region} {arch}" if arch else self.region
+        return f"<CostEstimate {_money(self.total_usd)} per month ({where}): {parts}>"
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th style='text-align:{align}'>{name}</th>" for name, align in
