@@ -1,0 +1,37 @@
+"""Conformance 8-16: parallel where every branch fails within tolerated-failure-count=3 (ALL_COMPLETED, FAILED)."""
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import CompletionConfig, ParallelConfig
+
+
+def _ok(index):
+    def branch(_ctx: DurableContext):
+        return f"ok-{index}"
+
+    return branch
+
+
+def _fail(index):
+    def branch(_ctx: DurableContext):
+        raise RuntimeError(f"branch {index} failed")
+
+    return branch
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    result = context.parallel(
+        [_fail(0), _fail(1), _fail(2)],
+        name="all-fail",
+        config=ParallelConfig(
+            max_concurrency=1,
+            completion_config=CompletionConfig(tolerated_failure_count=3),
+        ),
+    )
+    return {
+        "completionReason": result.completion_reason.value,
+        "status": result.status.value,
+        "successCount": result.success_count,
+        "failureCount": result.failure_count,
+        "totalCount": result.total_count,
+    }
