@@ -19,7 +19,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .errors import LambdaLabError
-from .invocation import Invocation
+from .invocation import Invocation, platform_kind
 
 if TYPE_CHECKING:
     from .function import Function
@@ -294,9 +294,10 @@ def _read_invocations(logs, function_name: str, since: float) -> list[Invocation
         for event in stream_events:
             message = event["message"].rstrip("\n")
             lines.append(message)
-            if message.startswith("START RequestId:"):
+            kind = platform_kind(message)
+            if kind == "start":
                 started = event["timestamp"] / 1000
-            if message.startswith("REPORT RequestId:"):
+            if kind == "report":
                 invocation = Invocation.from_log_lines(function_name, lines, environment=stream, started_at=started)
                 if invocation is not None:
                     invocations.append(invocation)

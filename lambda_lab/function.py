@@ -125,7 +125,8 @@ class Function:
         """The function's CloudWatch Logs from the last ``minutes``, oldest first, as one text."""
         logs = self.lab.client("logs")
         start = int((time.time() - minutes * 60) * 1000)
-        params = {"logGroupName": f"/aws/lambda/{self.name}", "startTime": start}
+        group = self.configuration.get("LoggingConfig", {}).get("LogGroup") or f"/aws/lambda/{self.name}"
+        params = {"logGroupName": group, "startTime": start}
         events: list[dict] = []
         try:
             while True:  # CloudWatch answers in pages (10,000 events at most each)

@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator, Sequence
 
-__all__ = ["Report", "parse_report", "Invocation", "InvocationLog"]
+__all__ = ["Report", "parse_report", "platform_kind", "Invocation", "InvocationLog"]
 
 _REPORT = re.compile(r"REPORT RequestId: (?P<request_id>\S+)(?P<fields>(?:\t[^\n]*)?)")
 _FIELD = re.compile(r"(?P<name>[A-Za-z ]+): (?P<value>[^\t\n]+)")
@@ -33,8 +33,60 @@ class Report:
     error_type: str | None = None
 
 
+def platform_kind(line: str) -> str | None:
+    """"start" or "report" for the platform's START/REPORT line in either log format, else None."""
+    if line.startswith("START RequestId:"):
+        return "start"
+    if line.startswith("REPORT RequestId:"):
+        return "report"
+    if line.startswith('{"time":'):
+        event = _platform_event(line)
+        if event is not None and event["type"] in ("platform.start", "platform.report"):
+            return event["type"].removeprefix("platform.")
+    return None
+
+
+def _platform_event(line: str) -> dict | None:
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    if isinstance(event, dict) and isinstance(event.get("record"), dict) and str(event.get("type", "")).startswith("platform."):
+        return event
+    return None
+
+
+def _json_report(logs: str, request_id: str | None) -> Report | None:
+    """The last ``platform.report`` event (LoggingConfig LogFormat JSON)."""
+    found = None
+    for line in logs.splitlines():
+        if '"platform.report"' not in line:
+            continue
+        event = _platform_event(line.strip())
+        if event is None or event["type"] != "platform.report":
+            continue
+        if request_id is None or event["record"].get("requestId") == request_id:
+            found = event["record"]
+    if found is None:
+        return None
+    metrics = found.get("metrics", {})
+    status = found.get("status")
+    return Report(
+        request_id=found.get("requestId", ""), duration_ms=float(metrics.get("durationMs", 0.0)),
+        billed_ms=int(metrics.get("billedDurationMs", 0)), memory_mb=int(metrics.get("memorySizeMB", 0)),
+        max_memory_mb=int(metrics.get("maxMemoryUsedMB", 0)),
+        init_ms=float(metrics["initDurationMs"]) if "initDurationMs" in metrics else None,
+        status=None if status in (None, "success") else status, error_type=found.get("errorType"))
+
+
 def parse_report(logs: str, request_id: str | None = None) -> Report | None:
-    """The last REPORT line in ``logs`` (for ``request_id`` when given), or None."""
+    """The last REPORT line in ``logs`` (for ``request_id`` when given), or None.
+
+    Reads both log formats: the text ``REPORT RequestId: ...`` line and, for a function with
+    ``LoggingConfig`` ``LogFormat: JSON``, the ``platform.report`` event.
+    """
+    if "REPORT RequestId:" not in logs and '"platform.report"' in logs:
+        return _json_report(logs, request_id)
     found = None
     for match in _REPORT.finditer(logs):
         if request_id is None or match["request_id"] == request_id:

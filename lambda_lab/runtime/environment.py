@@ -55,10 +55,13 @@ class EnvironmentSpec:
     variables: Mapping[str, str] = field(default_factory=dict)
     base_environment: Mapping[str, str] = field(default_factory=dict)
     max_processes: int = AWS_PROCESS_LIMIT
+    log_format: str = "Text"
+    application_log_level: str = "INFO"
+    log_group_name: str | None = None
 
     @property
     def log_group(self) -> str:
-        return f"/aws/lambda/{self.function_name}"
+        return self.log_group_name or f"/aws/lambda/{self.function_name}"
 
 
 class EnvironmentState(enum.Enum):
@@ -175,6 +178,10 @@ class ExecutionEnvironment:
             "LAMBDA_TASK_ROOT": str(spec.code_dir),
             "_HANDLER": spec.handler,
         }
+        if spec.log_format == "JSON":
+            # What Lambda sets for LoggingConfig JSON; awslambdaric then formats and filters the records.
+            environment["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            environment["AWS_LAMBDA_LOG_LEVEL"] = spec.application_log_level
         environment.update(spec.variables)  # the function's own variables (reserved keys are refused earlier)
         return environment
 

@@ -3,17 +3,24 @@
 https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html
 ``REPORT`` fields are tab-separated; ``Init Duration`` appears only on a cold start. Since
 2025-08-01 AWS bills the INIT phase of on-demand ZIP functions, so ``Billed Duration`` includes it.
+
+With ``LoggingConfig`` ``LogFormat: JSON`` the same facts are written as one JSON object per line
+in the Telemetry API's schema, ``{"time", "type": "platform.start", "record": {...}}``
+(https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html): the lab writes
+``platform.initStart``, ``platform.start``, ``platform.runtimeDone`` (where END stood) and
+``platform.report``; ``platform.initReport`` when INIT fails.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from datetime import datetime, timezone
 
 __all__ = [
     "billed_ms", "init_start_line", "start_line", "end_line", "report_line", "init_report_line", "timeout_line",
-    "log_stream_name", "iso_timestamp",
+    "log_stream_name", "iso_timestamp", "platform_event", "json_status",
 ]
 
 
@@ -32,6 +39,26 @@ def init_start_line(runtime: str, region: str) -> str:
     digest = hashlib.sha256(runtime.encode()).hexdigest()
     return (f"INIT_START Runtime Version: {name}.lambda-lab\t"
             f"Runtime Version ARN: arn:aws:lambda:{region}::runtime:{digest}")
+
+
+def runtime_version(runtime: str, region: str) -> tuple[str, str]:
+    """(``python:3.12.lambda-lab``, its ARN), as INIT_START names them."""
+    line = init_start_line(runtime, region)
+    name = line.split("Runtime Version: ", 1)[1].split("\t", 1)[0]
+    return name, line.rsplit("Runtime Version ARN: ", 1)[1]
+
+
+def platform_event(event_type: str, record: dict, epoch_s: float) -> str:
+    """One system log event as LogFormat JSON writes it, on one line."""
+    return json.dumps({"time": iso_timestamp(epoch_s), "type": event_type, "record": record},
+                      separators=(",", ":"))
+
+
+def json_status(status: str | None, errored: bool) -> str:
+    """platform.report's status: success, error or timeout (REPORT's ``Status:`` names the last two)."""
+    if status is not None:
+        return status
+    return "error" if errored else "success"
 
 
 def start_line(request_id: str, version: str) -> str:

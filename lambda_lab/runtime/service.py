@@ -68,6 +68,11 @@ class FunctionConfig:
     timeout_s: int = 3
     environment: dict[str, str] = field(default_factory=dict)
     layers: tuple[bytes, ...] = ()
+    #: LoggingConfig: "Text" or "JSON"; the levels apply to JSON only (AWS refuses them with Text).
+    log_format: str = "Text"
+    application_log_level: str = "INFO"
+    system_log_level: str = "INFO"
+    log_group: str | None = None   # None: /aws/lambda/<name>
 
     def validated(self) -> "FunctionConfig":
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -121,6 +126,7 @@ class InvocationResult:
     log_stream: str
     logs: str
     status_code: int = 200
+    log_group: str = ""   # LoggingConfig.LogGroup; "" for /aws/lambda/<function_name>
 
     @property
     def function_error(self) -> str | None:
@@ -339,7 +345,8 @@ class LambdaService:
             handler=config.handler, code_dir=self._code.unpack(config.code),
             opt_dir=self._code.unpack_layers(list(config.layers)), runtime_site=self._runtime_site,
             region=self.region, variables=dict(config.environment), base_environment=self._base_environment,
-            max_processes=self.max_processes)
+            max_processes=self.max_processes, log_format=config.log_format,
+            application_log_level=config.application_log_level, log_group_name=config.log_group)
 
         def factory(provisioned: bool) -> ExecutionEnvironment:
             return ExecutionEnvironment(spec, scratch_root=self.root / "environments", clock=self.clock,
@@ -380,6 +387,20 @@ class LambdaService:
         if outcome.status == "timeout":
             # AWS bills a timed-out invocation for the timeout, not for the moment it noticed.
             billed = min(billed, config.timeout_s * 1000 + math.ceil(outcome.init_ms or 0))
+        if config.log_format == "JSON":
+            lines = self._json_platform_lines(fv, outcome, billed)
+        else:
+            lines = self._text_platform_lines(fv, outcome, billed)
+        payload = outcome.payload if outcome.error is None else json.dumps(outcome.error).encode()
+        return InvocationResult(
+            request_id=outcome.request_id, function_name=config.name, version=fv.version,
+            payload=payload if payload is not None else b"null", error=outcome.error, cold=outcome.cold,
+            init_ms=outcome.init_ms, duration_ms=outcome.duration_ms, billed_ms=billed,
+            memory_mb=config.memory_mb, max_memory_mb=outcome.max_memory_mb, environment_id=env.id,
+            log_stream=env.log_stream, logs="\n".join(lines) + "\n", log_group=env.spec.log_group)
+
+    def _text_platform_lines(self, fv: _FunctionVersion, outcome: Outcome, billed: int) -> list[str]:
+        config = fv.config
         lines = []
         if outcome.cold:
             lines.append(logs.init_start_line(config.runtime, self.region))
@@ -396,13 +417,50 @@ class LambdaService:
                                       memory_mb=config.memory_mb, max_memory_mb=outcome.max_memory_mb,
                                       init_ms=outcome.init_ms, status=outcome.status,
                                       error_type=outcome.error_type))
-        payload = outcome.payload if outcome.error is None else json.dumps(outcome.error).encode()
-        return InvocationResult(
-            request_id=outcome.request_id, function_name=config.name, version=fv.version,
-            payload=payload if payload is not None else b"null", error=outcome.error, cold=outcome.cold,
-            init_ms=outcome.init_ms, duration_ms=outcome.duration_ms, billed_ms=billed,
-            memory_mb=config.memory_mb, max_memory_mb=outcome.max_memory_mb, environment_id=env.id,
-            log_stream=env.log_stream, logs="\n".join(lines) + "\n")
+        return lines
+
+    def _json_platform_lines(self, fv: _FunctionVersion, outcome: Outcome, billed: int) -> list[str]:
+        """LogFormat JSON: platform.* events instead of INIT_START/START/END/REPORT (at SystemLogLevel
+        INFO and DEBUG; WARN leaves only the application's own lines and failed INITs)."""
+        config, now = fv.config, self.clock.now()
+        started = now - (outcome.duration_ms + (outcome.init_ms or 0.0)) / 1000
+        info = config.system_log_level in ("DEBUG", "INFO")
+        lines = []
+        if outcome.cold and info:
+            name, arn = logs.runtime_version(config.runtime, self.region)
+            lines.append(logs.platform_event("platform.initStart", {
+                "initializationType": "on-demand", "phase": "init", "runtimeVersion": name,
+                "runtimeVersionArn": arn, "functionName": config.name, "functionVersion": fv.version}, started))
+        if outcome.init_output:
+            lines.append(outcome.init_output.rstrip("\n"))
+        if outcome.init_status is not None:
+            record = {"initializationType": "on-demand", "phase": "init", "status": outcome.init_status,
+                      "metrics": {"durationMs": round(outcome.init_ms or 0.0, 3)}}
+            if outcome.error_type:
+                record["errorType"] = outcome.error_type
+            lines.append(logs.platform_event("platform.initReport", record, started))
+        invoked = now - outcome.duration_ms / 1000
+        if info:
+            lines.append(logs.platform_event("platform.start", {"requestId": outcome.request_id,
+                                                                "version": fv.version}, invoked))
+        if outcome.output:
+            lines.append(outcome.output.rstrip("\n"))
+        if not info:
+            return lines
+        status = logs.json_status(outcome.status, outcome.error is not None)
+        done = {"requestId": outcome.request_id, "status": status,
+                "metrics": {"durationMs": round(outcome.duration_ms, 3),
+                            "producedBytes": len(outcome.payload or b"")}}
+        report = {"requestId": outcome.request_id, "status": status,
+                  "metrics": {"durationMs": round(outcome.duration_ms, 3), "billedDurationMs": billed,
+                              "memorySizeMB": config.memory_mb, "maxMemoryUsedMB": outcome.max_memory_mb}}
+        if outcome.init_ms is not None:
+            report["metrics"]["initDurationMs"] = round(outcome.init_ms, 3)
+        if status != "success" and outcome.error_type:
+            done["errorType"] = report["errorType"] = outcome.error_type
+        lines.append(logs.platform_event("platform.runtimeDone", done, now))
+        lines.append(logs.platform_event("platform.report", report, now))
+        return lines
 
 
 def _trace_id(epoch_s: float) -> str:

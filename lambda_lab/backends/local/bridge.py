@@ -21,7 +21,20 @@ from moto.awslambda.models import LambdaFunction, lambda_backends
 from ...errors import LambdaLabError, ResourceNotFoundError, TooManyRequestsError
 from ...runtime import FunctionConfig, InvocationResult, LambdaService
 
-__all__ = ["MotoLambdaBridge"]
+__all__ = ["MotoLambdaBridge", "logging_config_of", "default_logging_config", "LOGGING_CONFIG"]
+
+#: Where a function's LoggingConfig (which moto drops; see logging_config.py) lives on moto's
+#: LambdaFunction: deep-copied with it when a version is published, as a version keeps its own.
+LOGGING_CONFIG = "lambda_lab_logging_config"
+
+
+def default_logging_config(function_name: str) -> dict:
+    return {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function_name}"}
+
+
+def logging_config_of(fn: LambdaFunction) -> dict:
+    """The LoggingConfig of one moto function (or version)."""
+    return dict(getattr(fn, LOGGING_CONFIG, None) or default_logging_config(fn.function_name))
 
 InvocationListener = Callable[[InvocationResult, LambdaFunction], None]
 ThrottleListener = Callable[[LambdaFunction], None]
@@ -83,10 +96,13 @@ class MotoLambdaBridge:
     def sync(self, fn: LambdaFunction) -> str:
         """Make the service run exactly what moto holds for this function version."""
         version = self.version_of(fn)
+        logging = logging_config_of(fn)
         config = FunctionConfig(
             name=fn.function_name, code=fn.code_bytes, handler=fn.handler or "", runtime=fn.run_time or "",
             memory_mb=int(fn.memory_size), timeout_s=int(fn.timeout),
-            environment=dict(fn.environment_vars or {}), layers=tuple(self._layer_bytes(fn)))
+            environment=dict(fn.environment_vars or {}), layers=tuple(self._layer_bytes(fn)),
+            log_format=logging["LogFormat"], application_log_level=logging.get("ApplicationLogLevel", "INFO"),
+            system_log_level=logging.get("SystemLogLevel", "INFO"), log_group=logging["LogGroup"])
         with self._sync_lock:
             self.service.deploy_version(config, version)
             reserved = fn.reserved_concurrency

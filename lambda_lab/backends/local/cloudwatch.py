@@ -50,7 +50,7 @@ class CloudWatchWriter:
         self._put(self._dimensions(fn.function_name, str(fn.version)), [("Throttles", 1.0, "Count")])
 
     def _write_logs(self, result: InvocationResult) -> None:
-        group = f"/aws/lambda/{result.function_name}"
+        group = result.log_group or f"/aws/lambda/{result.function_name}"
         now_ms = int(time.time() * 1000)
         events = [{"timestamp": now_ms, "message": line} for line in result.logs.rstrip("\n").split("\n")]
         with self._lock:

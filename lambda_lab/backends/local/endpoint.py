@@ -31,6 +31,7 @@ from .async_invoke import AsyncEvent, AsyncInvoker
 from .bridge import MotoLambdaBridge
 from .cloudwatch import CloudWatchWriter
 from .durable_api import DurableApiMiddleware
+from .logging_config import LoggingConfigMiddleware
 from .http_front import URL_PREFIX, HttpFront, api_url
 from .lambda_api import LambdaApiMiddleware
 from .scheduler import LabScheduler
@@ -110,7 +111,8 @@ class LocalEndpoint:
         self.durable = DurableExecutionService(resolve=lambda name, qualifier: self.durable_api.resolve(name, qualifier),
                                                run=lambda target, payload: self.durable_api.run(target, payload),
                                                clock=self.clock)
-        self.durable_api = DurableApiMiddleware(self.api, service=self.durable, bridge=self.bridge)
+        self.logging_config = LoggingConfigMiddleware(self.api, bridge=self.bridge)
+        self.durable_api = DurableApiMiddleware(self.logging_config, service=self.durable, bridge=self.bridge)
         self.http = HttpFront(self.durable_api, bridge=self.bridge, account_id=ACCOUNT_ID, region=region)
         late.app = self.http
         self.bridge.install()

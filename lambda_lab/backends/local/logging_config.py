@@ -1,0 +1,182 @@
+"""A function's ``LoggingConfig`` (log format, log levels, log group), which moto 5.2.5 drops.
+
+AWS: https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html
+Every function has one; it defaults to ``{"LogFormat": "Text", "LogGroup": "/aws/lambda/<name>"}``.
+With ``LogFormat: JSON`` the runtime writes application logs as JSON objects (awslambdaric does it
+when ``AWS_LAMBDA_LOG_FORMAT=JSON``), filtered at ``ApplicationLogLevel``, and Lambda writes its
+own lines (``START``, ``REPORT``...) as ``platform.*`` JSON events; both levels default to INFO.
+Log levels need the JSON format.
+
+This middleware validates the setting at CreateFunction and UpdateFunctionConfiguration, keeps it
+on moto's function object (so a published version keeps the setting it was published with, as on
+AWS) and adds it to every answer that describes a function.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Callable, Iterable
+
+from ...errors import InvalidParameterValueError, LambdaLabError
+from .bridge import LOGGING_CONFIG as ATTRIBUTE, default_logging_config, logging_config_of
+from .http_front import status_line
+from .lambda_api import _error as error_response, _read_body as read_body
+
+__all__ = ["LoggingConfigMiddleware", "validate_logging_config"]
+
+_FORMATS = ("Text", "JSON")
+_APPLICATION_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+_SYSTEM_LEVELS = ("DEBUG", "INFO", "WARN")
+_GROUP = re.compile(r"^[\.\-_/#A-Za-z0-9]{1,512}$")
+_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/lambda/")
+_ROUTES = [
+    ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/?$"), "create_function"),
+    ("PUT", re.compile(r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)/configuration/?$"), "update_configuration"),
+    ("GET", re.compile(r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)(/configuration)?/?$"), "describe"),
+    ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)/versions/?$"), "describe"),
+    ("GET", re.compile(r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)/versions/?$"), "describe_list"),
+    ("GET", re.compile(r"/(?P<api>[0-9-]+)/functions/?$"), "describe_list"),
+]
+
+
+def validate_logging_config(config, function_name: str, current: dict | None = None) -> dict:
+    """The setting as AWS stores it, from a request's (partial) ``LoggingConfig``."""
+    if not isinstance(config, dict):
+        raise InvalidParameterValueError(
+            'LoggingConfig must be an object such as {"LogFormat": "JSON", "ApplicationLogLevel": "INFO"}.')
+    unknown = set(config) - {"LogFormat", "ApplicationLogLevel", "SystemLogLevel", "LogGroup"}
+    if unknown:
+        raise InvalidParameterValueError(f"LoggingConfig has unknown keys {sorted(unknown)}: use LogFormat, "
+                                         "ApplicationLogLevel, SystemLogLevel and LogGroup.")
+    merged = {**(current or default_logging_config(function_name)), **config}
+    log_format = merged.get("LogFormat", "Text")
+    if log_format not in _FORMATS:
+        raise InvalidParameterValueError(f"LoggingConfig.LogFormat must be 'Text' or 'JSON'; got {log_format!r}.")
+    group = merged.get("LogGroup") or f"/aws/lambda/{function_name}"
+    if not isinstance(group, str) or not _GROUP.match(group):
+        raise InvalidParameterValueError(
+            f"LoggingConfig.LogGroup {group!r} is not a valid log group name: use 1-512 letters, digits and "
+            "the characters . - _ / #.")
+    if log_format == "Text":
+        given = [k for k in ("ApplicationLogLevel", "SystemLogLevel") if config.get(k)]
+        if given:
+            # AWS refuses log levels on plain-text logs: level filtering reads the JSON "level" field.
+            raise InvalidParameterValueError(
+                f"{' and '.join(given)} can be set only when LogFormat is JSON: add \"LogFormat\": \"JSON\" to "
+                "LoggingConfig, or drop the level.")
+        return {"LogFormat": "Text", "LogGroup": group}
+    application = merged.get("ApplicationLogLevel") or "INFO"
+    system = merged.get("SystemLogLevel") or "INFO"
+    if application not in _APPLICATION_LEVELS:
+        raise InvalidParameterValueError(f"LoggingConfig.ApplicationLogLevel must be one of "
+                                         f"{', '.join(_APPLICATION_LEVELS)}; got {application!r}.")
+    if system not in _SYSTEM_LEVELS:
+        raise InvalidParameterValueError(f"LoggingConfig.SystemLogLevel must be one of {', '.join(_SYSTEM_LEVELS)}; "
+                                         f"got {system!r}.")
+    return {"LogFormat": "JSON", "ApplicationLogLevel": application, "SystemLogLevel": system, "LogGroup": group}
+
+
+class LoggingConfigMiddleware:
+    def __init__(self, app: Callable, *, bridge):
+        self._app = app
+        self._bridge = bridge
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        route = self._route(environ)
+        if route is None:
+            return self._app(environ, start_response)
+        action, match = route
+        body = read_body(environ)
+        try:
+            status, headers, payload = getattr(self, action)(environ, match, body)
+        except LambdaLabError as exc:
+            status, headers, payload = error_response(exc)
+        headers = {"Content-Type": "application/json", **headers, "Content-Length": str(len(payload))}
+        start_response(status_line(status), list(headers.items()))
+        return [payload]
+
+    def _route(self, environ: dict):
+        if not _SERVICE.search(environ.get("HTTP_AUTHORIZATION", "")):
+            return None
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+        for route_method, pattern, action in _ROUTES:
+            if method == route_method and pattern.match(path):
+                return action, pattern.match(path)
+        return None
+
+    def _moto(self, environ: dict, body: bytes) -> tuple[int, dict, bytes]:
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        answered: dict = {}
+
+        def start_response(status: str, headers: list, exc_info=None) -> None:
+            answered["status"], answered["headers"] = int(status.split()[0]), headers
+
+        payload = b"".join(self._app(environ, start_response))
+        headers = {k: v for k, v in answered["headers"] if k.lower() not in ("content-type", "content-length")}
+        return answered["status"], headers, payload
+
+    def _decorate(self, configuration: dict) -> dict:
+        """Add LoggingConfig to one FunctionConfiguration document moto wrote."""
+        name, version = configuration.get("FunctionName"), configuration.get("Version")
+        if not name:
+            return configuration
+        try:
+            fn = self._bridge.resolve(name, None if version in (None, "$LATEST") else version)
+        except LambdaLabError:
+            return configuration
+        configuration["LoggingConfig"] = logging_config_of(fn)
+        return configuration
+
+    def _answer(self, payload: bytes) -> bytes:
+        answer = json.loads(payload)
+        if "Configuration" in answer:        # GetFunction
+            self._decorate(answer["Configuration"])
+        elif "Functions" in answer or "Versions" in answer:
+            for configuration in answer.get("Functions", answer.get("Versions", [])):
+                self._decorate(configuration)
+        else:
+            self._decorate(answer)
+        return json.dumps(answer).encode()
+
+    def create_function(self, environ: dict, match: re.Match, body: bytes):
+        spec = _json(body)
+        name = str(spec.get("FunctionName", "")).rsplit(":", 1)[-1]
+        config = validate_logging_config(spec.pop("LoggingConfig", None) or {}, name)
+        status, headers, payload = self._moto(environ, json.dumps(spec).encode())
+        if status < 300:
+            setattr(self._bridge.resolve(name), ATTRIBUTE, config)
+            payload = self._answer(payload)
+        return status, headers, payload
+
+    def update_configuration(self, environ: dict, match: re.Match, body: bytes):
+        spec = _json(body)
+        changed = spec.pop("LoggingConfig", None)
+        config = None
+        if changed is not None:
+            fn = self._bridge.resolve(match["name"])
+            config = validate_logging_config(changed, fn.function_name, current=logging_config_of(fn))
+        status, headers, payload = self._moto(environ, json.dumps(spec).encode())
+        if status < 300:
+            if config is not None:
+                setattr(self._bridge.resolve(match["name"]), ATTRIBUTE, config)
+            payload = self._answer(payload)
+        return status, headers, payload
+
+    def describe(self, environ: dict, match: re.Match, body: bytes):
+        status, headers, payload = self._moto(environ, body)
+        return status, headers, (self._answer(payload) if status < 300 and payload else payload)
+
+    describe_list = describe
+
+
+def _json(body: bytes) -> dict:
+    try:
+        value = json.loads(body or b"{}")
+    except ValueError:
+        raise InvalidParameterValueError("The request body is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise InvalidParameterValueError("The request body must be a JSON object.")
+    return value
