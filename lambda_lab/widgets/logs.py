@@ -11,8 +11,11 @@ from ._base import LabWidget, shows_errors
 
 __all__ = ["LogsWidget", "highlight"]
 
-_PLATFORM = re.compile(r"^(INIT_START|START|END|REPORT|INIT_REPORT)\b")
+_PLATFORM = re.compile(r'^(INIT_START|START|END|REPORT|INIT_REPORT)\b|^\{"time":"[^"]*","type":"platform\.(\w+)"')
 _COLORS = {"START": "#1565c0", "END": "#1565c0", "REPORT": "#6a1b9a", "INIT_START": "#ef6c00", "INIT_REPORT": "#ef6c00"}
+#: LoggingConfig JSON: the platform.* events, coloured as the text lines they stand for.
+_JSON_EVENTS = {"start": "START", "runtimeDone": "END", "report": "REPORT", "initStart": "INIT_START",
+                "initReport": "INIT_REPORT"}
 
 
 def highlight(logs: str) -> str:
@@ -21,9 +24,10 @@ def highlight(logs: str) -> str:
     for line in logs.splitlines():
         match = _PLATFORM.match(line)
         text = html.escape(line).replace("\t", "&emsp;")
-        if match:
-            lines.append(f"<span style='color:{_COLORS[match[1]]};font-weight:bold'>{text}</span>")
-        elif "[ERROR]" in line or "Task timed out" in line or "Runtime.ExitError" in line:
+        kind = match and (match[1] or _JSON_EVENTS.get(match[2]))
+        if kind:
+            lines.append(f"<span style='color:{_COLORS[kind]};font-weight:bold'>{text}</span>")
+        elif "[ERROR]" in line or '"level": "ERROR"' in line or "Task timed out" in line or "Runtime.ExitError" in line:
             lines.append(f"<span style='color:#b00020'>{text}</span>")
         else:
             lines.append(text)

@@ -127,3 +127,11 @@ def test_logs_widget_highlights_platform_lines(lab, fn):
 def test_highlight_marks_errors_and_escapes_html():
     text = highlight("START RequestId: 1 Version: $LATEST\n[ERROR] boom <b>\nREPORT RequestId: 1\tDuration: 1 ms")
     assert "color:#b00020" in text and "&lt;b&gt;" in text and text.count("font-weight:bold") == 2
+
+
+def test_highlight_reads_json_format_logs_too():
+    text = highlight('{"time":"t","type":"platform.start","record":{}}\n'
+                     '{"timestamp": "t", "level": "ERROR", "message": "boom"}\n'
+                     '{"time":"t","type":"platform.report","record":{}}\n'
+                     '{"timestamp": "t", "level": "INFO", "message": "fine"}')
+    assert text.count("font-weight:bold") == 2 and text.count("color:#b00020") == 1
