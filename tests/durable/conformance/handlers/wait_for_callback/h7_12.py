@@ -1,0 +1,17 @@
+"""Conformance 7-12: wait_for_callback with a 5-second heartbeat timeout and no heartbeat (uncaught)."""
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration, WaitForCallbackConfig
+
+
+def submitter(callback_id, _callback_ctx):
+    return None
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    return context.wait_for_callback(
+        submitter,
+        name=event,
+        config=WaitForCallbackConfig(heartbeat_timeout=Duration.from_seconds(5)),
+    )

@@ -1,0 +1,12 @@
+"""Conformance 7-2: wait_for_callback with the explicit static name "approval"."""
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+
+def submitter(callback_id, _callback_ctx):
+    return None
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    return context.wait_for_callback(submitter, name="approval")

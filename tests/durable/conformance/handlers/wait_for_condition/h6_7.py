@@ -1,0 +1,24 @@
+"""Conformance 6-7: wait_for_condition whose check raises on the first attempt (uncaught, execution fails)."""
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+from aws_durable_execution_sdk_python.waits import (
+    WaitForConditionConfig,
+    WaitForConditionDecision,
+)
+
+
+def check(_state, _check_ctx):
+    raise RuntimeError("check failed")
+
+
+def wait_strategy(_state, _attempt):
+    return WaitForConditionDecision.continue_waiting(Duration.from_seconds(1))
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    return context.wait_for_condition(
+        check,
+        config=WaitForConditionConfig(wait_strategy=wait_strategy, initial_state=0),
+    )
