@@ -173,7 +173,9 @@ def _step(execution: DurableExecution, op: dict, details: dict, update: dict, no
         if update.get("Payload") is not None:
             event["Result"] = {"Payload": update["Payload"]}
         event["RetryDetails"] = {"CurrentAttempt": attempt + 1, "NextAttemptDelaySeconds": delay}
-        execution.emit("StepFailed", now, event, operation=op)
+        # A RETRY with no Error is wait_for_condition's "not yet, poll again" (its new state in
+        # Payload): AWS records the attempt as StepSucceeded; a RETRY after an error is StepFailed.
+        execution.emit("StepFailed" if update.get("Error") else "StepSucceeded", now, event, operation=op)
         effects.schedule(execution, now + delay, "retry", op["Id"])
     elif action == "SUCCEED":
         _finish(op, "SUCCEEDED", now)
