@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lambda_lab import Lab
-from lambda_lab.widgets import ColdWarmExplorer, CostEstimator, DeployWidget, FireWidget, LogsWidget, highlight
+from lambda_lab.widgets import (ColdWarmExplorer, CostEstimator, DeployWidget, DurableWidget, FireWidget, LogsWidget,
+                                highlight)
 
 ECHO = """
 import json
@@ -135,3 +136,42 @@ def test_highlight_reads_json_format_logs_too():
                      '{"time":"t","type":"platform.report","record":{}}\n'
                      '{"timestamp": "t", "level": "INFO", "message": "fine"}')
     assert text.count("font-weight:bold") == 2 and text.count("color:#b00020") == 1
+
+
+APPROVAL = """
+from aws_durable_execution_sdk_python import durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+@durable_execution
+def handler(event, context):
+    approval = context.create_callback(name="approval")
+    answer = approval.result()
+    context.wait(Duration.from_days(1), name="cooling-off")
+    return {"answer": answer}
+"""
+
+
+def test_durable_widget_answers_a_callback_and_moves_the_lab_clock(lab):
+    fn = lab.deploy("widget-approval", code=APPROVAL, durable=7 * 86400)
+    run = fn.start_execution({"order": 1})
+    run.wait_until("CallbackStarted")
+    view = DurableWidget(run)
+    assert view.error.value == "", view.last_traceback
+    assert list(view.callback.options) == ["approval"] and not view.succeed_button.disabled
+    assert "RUNNING" in view.status.value and "approval" in view.status.value
+
+    view.payload.value = '{"approved": true}'
+    view.succeed_button.click()
+    assert view.error.value == "", view.last_traceback
+    run.wait_until("WaitStarted")
+    view.refresh()
+    assert list(view.callback.options) == [] and view.succeed_button.disabled
+
+    view.succeed_button.click()   # nothing waits: told so in the widget, nothing raised
+    assert "No callback is waiting" in view.error.value
+
+    view.clock_step.value = "1 day"
+    view.advance_button.click()
+    assert view.error.value == "", view.last_traceback
+    assert run.wait(timeout_s=30).result == {"answer": '{"approved": true}'}
+    assert "SUCCEEDED" in view.status.value and view.last_figure is not None
