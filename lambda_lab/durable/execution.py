@@ -72,6 +72,9 @@ class Invocation:
     started: float = 0.0
 
 
+_PAYLOAD_KEYS = ("Input", "Result", "Error", "Reason")
+
+
 @dataclass
 class DurableExecution:
     arn: str
@@ -132,7 +135,12 @@ class DurableExecution:
             if operation.get("ParentId"):
                 event["ParentId"] = operation["ParentId"]
         event["EventTimestamp"] = now
-        event[details_key or f"{event_type}Details"] = details or {}
+        details = details or {}
+        for key in _PAYLOAD_KEYS:
+            # EventInput, EventResult, EventError...: {Payload, Truncated}; the lab never truncates.
+            if isinstance(details.get(key), dict) and "Payload" in details[key]:
+                details[key].setdefault("Truncated", False)
+        event[details_key or f"{event_type}Details"] = details
         self.events.append(event)
         return event
 
