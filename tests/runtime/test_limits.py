@@ -96,14 +96,21 @@ def test_the_unprivileged_process_limit_counts_threads_as_the_kernel_does():
     import threading
 
     from lambda_lab.runtime._pids import user_tasks
-    before = user_tasks(os.getuid())
-    release = threading.Event()
-    threads = [threading.Thread(target=release.wait) for _ in range(60)]
-    for thread in threads:
-        thread.start()
-    try:
-        assert user_tasks(os.getuid()) >= before + 60
-    finally:
-        release.set()
+
+    def growth_with_60_threads() -> int:
+        before = user_tasks(os.getuid())
+        release = threading.Event()
+        threads = [threading.Thread(target=release.wait) for _ in range(60)]
         for thread in threads:
-            thread.join()
+            thread.start()
+        try:
+            return user_tasks(os.getuid()) - before
+        finally:
+            release.set()
+            for thread in threads:
+                thread.join()
+
+    # Other programs of the same user start and end threads meanwhile (a shared machine): the count
+    # must grow by our 60 threads in at least one of a few samples; a process count grows by 0.
+    growths = [growth_with_60_threads() for _ in range(5)]
+    assert max(growths) >= 60, growths
