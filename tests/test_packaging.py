@@ -5,8 +5,6 @@ The pip tests never reach the network: they install a tiny wheel written here, b
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import os
 import random
@@ -243,34 +241,6 @@ def test_package_over_50_mb_zipped_is_refused_with_a_layer_hint():
 
 
 # ---------------------------------------------------------------------- requirements ---
-
-def _record_line(name: str, data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return f"{name},sha256={digest},{len(data)}"
-
-
-@pytest.fixture
-def tiny_wheel(tmp_path) -> Path:
-    """A pure-Python wheel with one module and one console script, written by hand.
-
-    Written rather than built with `pip wheel` so the test needs neither the network nor the
-    `wheel` package that older setuptools need for bdist_wheel.
-    """
-    info = "tinydep-1.0.dist-info"
-    files = {
-        "tinydep.py": b"GREETING = 'hello from tinydep'\ndef main():\n    print(GREETING)\n",
-        f"{info}/METADATA": b"Metadata-Version: 2.1\nName: tinydep\nVersion: 1.0\n",
-        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-        f"{info}/entry_points.txt": b"[console_scripts]\ntinydep = tinydep:main\n",
-    }
-    record = "\n".join([*(_record_line(n, d) for n, d in files.items()), f"{info}/RECORD,,"]) + "\n"
-    wheel = tmp_path / "wheels" / "tinydep-1.0-py3-none-any.whl"
-    wheel.parent.mkdir()
-    with zipfile.ZipFile(wheel, "w") as archive:
-        for name, data in {**files, f"{info}/RECORD": record.encode()}.items():
-            archive.writestr(name, data)
-    return wheel
-
 
 def test_requirements_land_at_the_zip_root_next_to_the_code(tmp_path, tiny_wheel):
     messages: list[str] = []

@@ -129,6 +129,10 @@ CASES = [
     ("Schedule", "Tick: {Type: Schedule, Properties: {Schedule: rate(5 minutes)}}", "",
      None,  # fired by moving the lab clock, below
      lambda e: e["detail-type"] == "Scheduled Event" and e["source"] == "aws.events"),
+    ("ScheduleV2", "Nightly: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(5 minutes),"
+                   " Input: '{\"job\": \"nightly\", \"at\": \"<aws.scheduler.scheduled-time>\"}'}}", "",
+     None,  # an EventBridge Scheduler schedule, fired by moving the lab clock too
+     lambda e: e["job"] == "nightly" and e["at"].endswith("Z")),
     ("EventBridgeRule", "Paid: {Type: EventBridgeRule, Properties: {Pattern: {source: [shop], detail-type: [paid]}}}",
      "",
      lambda lab, stack: lab.client("events").put_events(Entries=[
@@ -265,16 +269,21 @@ def test_deploying_again_replaces_the_stack_and_delete_removes_everything(lab):
     (sam_template("Logs: {Type: CloudWatchLogs, Properties: {LogGroupName: g, FilterPattern: ''}}"),
      "Fn.Events.Logs: the lab cannot deliver SAM events of type 'CloudWatchLogs'"),
     (sam_template("Q: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:q, "
-                  "FilterCriteria: {Filters: [{Pattern: '{}'}]}}}"), "FilterCriteria"),
-    (sam_template("", function="AutoPublishAlias: live"), "AutoPublishAlias is not supported"),
+                  "FilterCriteria: {Filters: [{Pattern: 'not json'}]}}}"), "Invalid filter pattern definition"),
+    (sam_template("", function="AutoPublishAlias: live\nDeploymentPreference: {Type: Linear10PercentEvery1Minute}"),
+     "Fn: DeploymentPreference shifts traffic with CodeDeploy"),
+    (sam_template("", function="Layers: [arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3:7]"),
+     "belongs to account 017000801446"),
     (sam_template("", resources="Graph: {Type: AWS::AppSync::GraphQLApi, "
                                 "Properties: {Name: g, AuthenticationType: API_KEY}}"),
      "Graph (AWS::AppSync::GraphQLApi) cannot be created in the lab"),
-    ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
-     "    Properties: {Runtime: python3.12, Handler: app.handler}\n", "The SAM translator rejected the template"),
+    (sam_template("Q: {Type: SQS, Properties: {BatchSize: 5}}"),
+     "The SAM translator rejected the template (1 error):\n  - Resource with id [FnQ] is invalid. Missing "
+     "required property 'Queue'."),
     ("no_such_template.yaml", "There is no template file 'no_such_template.yaml'"),
     ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Api\n"
-     "    Properties: {StageName: Prod, DefinitionUri: openapi.yaml}\n", "DefinitionUri is not supported"),
+     "    Properties: {StageName: Prod, DefinitionUri: openapi.yaml}\n",
+     "Api.DefinitionUri: there is no file"),
     ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Q: {Type: AWS::SQS::Queue}\n  Fn:\n"
      "    Type: AWS::Serverless::Function\n"
      "    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: s3://no-such-bucket/code.zip}\n",

@@ -20,21 +20,22 @@ from moto.core.models import default_user_config
 from moto.events.models import events_backends
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.scheduler.models import scheduler_backends
 from werkzeug.serving import make_server
 
 from ...clock import Clock, LabClock
-from ...errors import ServiceClosedError
 from ...durable import DurableExecutionService
+from ...errors import ServiceClosedError
 from ...runtime import LambdaService
 from ...runtime.pool import DEFAULT_KEEP_ALIVE_S
 from .async_invoke import AsyncEvent, AsyncInvoker
 from .bridge import MotoLambdaBridge
 from .cloudwatch import CloudWatchWriter
 from .durable_api import DurableApiMiddleware
-from .logging_config import LoggingConfigMiddleware
 from .http_front import URL_PREFIX, HttpFront, api_url
 from .lambda_api import LambdaApiMiddleware
-from .scheduler import LabScheduler
+from .logging_config import LoggingConfigMiddleware
+from .scheduler import LabScheduler, SchedulerSchedule
 from .sqs_poller import SqsEventSourcePollers
 from .triggers import TriggerRouter
 
@@ -155,7 +156,10 @@ class LocalEndpoint:
 
     def _scheduled_rules(self) -> list:
         backend = events_backends[ACCOUNT_ID][self.region]
-        return [rule for bus in list(backend.event_buses.values()) for rule in list(bus.rules.values())]
+        rules: list = [rule for bus in list(backend.event_buses.values()) for rule in list(bus.rules.values())]
+        groups = list(scheduler_backends[ACCOUNT_ID][self.region].schedule_groups.values())
+        return rules + [SchedulerSchedule(s, self.triggers.invoke_async)
+                        for group in groups for s in list(group.schedules.values())]
 
     # -- asynchronous invocations -----------------------------------------------------------
 

@@ -24,6 +24,7 @@ from ...runtime.runtimes import runtime_for
 from ...runtime.service import validate_environment
 from .async_invoke import AsyncInvoker
 from .bridge import MotoLambdaBridge
+from .event_filter import validate_filter_criteria
 from .http_front import status_line
 
 __all__ = ["LambdaApiMiddleware"]
@@ -32,6 +33,9 @@ _SERVICE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/
 _FUNCTION = r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)"
 _ROUTES = [
     ("POST", re.compile(_FUNCTION + r"/invocations/?$"), "invoke"),
+    ("POST", re.compile(_FUNCTION + r"/invoke-async/?$"), "invoke_async"),
+    ("POST", re.compile(r"/(?P<api>[0-9-]+)/event-source-mappings/?$"), "check_event_source_mapping"),
+    ("PUT", re.compile(r"/(?P<api>[0-9-]+)/event-source-mappings/[^/]+/?$"), "check_event_source_mapping"),
     ("PUT", re.compile(_FUNCTION + r"/provisioned-concurrency/?$"), "put_provisioned"),
     ("GET", re.compile(_FUNCTION + r"/provisioned-concurrency/?$"), "get_provisioned"),
     ("DELETE", re.compile(_FUNCTION + r"/provisioned-concurrency/?$"), "delete_provisioned"),
@@ -119,6 +123,29 @@ class LambdaApiMiddleware:
             tail = result.logs.encode()[-_LOG_TAIL_BYTES:]
             headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
         return 200, headers, result.payload
+
+    def invoke_async(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        """InvokeAsync (deprecated by AWS, still in its API): an Event invocation, answered {"Status": 202}."""
+        name, qualifier = _name_and_qualifier(match, environ)
+        fn = self._bridge.resolve(name, qualifier)
+        if len(body) > ASYNC_PAYLOAD_LIMIT:
+            raise RequestEntityTooLargeError(
+                f"Request must be smaller than {ASYNC_PAYLOAD_LIMIT} bytes for the InvokeAsync operation")
+        request_id = self._invoker.submit(name=fn.function_name, qualifier=qualifier,
+                                          function_arn=self._bridge.service._arn(fn.function_name), payload=body)
+        return 202, {"x-amzn-RequestId": request_id}, json.dumps({"Status": 202}).encode()
+
+    # -- CreateEventSourceMapping / UpdateEventSourceMapping ---------------------------------
+
+    def check_event_source_mapping(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        """A FilterCriteria whose patterns are not JSON patterns is refused, in AWS's words; moto stores the rest."""
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            raise _PassThrough() from None
+        if isinstance(request, dict):
+            validate_filter_criteria(request.get("FilterCriteria"))
+        raise _PassThrough()
 
     # -- DeleteFunction -------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ moto invokes the function inside SendMessage; Lambda instead runs pollers that r
 function synchronously, and delete the batch only when the function succeeds. A failed batch
 becomes visible again after the queue's visibility timeout and, past the queue's
 ``maxReceiveCount``, moves to its dead-letter queue (moto's SQS does both). With
-``ReportBatchItemFailures`` only the messages the function names are kept. We poll, as AWS does.
+``ReportBatchItemFailures`` only the messages the function names are kept. With ``FilterCriteria``,
+messages that match no filter are deleted unseen (event_filter.py). We poll, as AWS does.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from ...errors import LambdaLabError, ResourceNotFoundError, TooManyRequestsError
 from .bridge import MotoLambdaBridge
+from .event_filter import patterns_of, record_matches
 
 __all__ = ["SqsEventSourcePollers"]
 
@@ -81,6 +83,13 @@ class _Poller:
         return messages
 
     def _deliver(self, messages: list[dict], backoff: float) -> float:
+        patterns = patterns_of(self.esm.filter_criteria)
+        if patterns:   # messages that match no filter are deleted, never delivered (as on AWS)
+            dropped = [m for m in messages if not record_matches(patterns, sqs_record(m, self._queue_arn, self._region))]
+            self._delete(dropped)
+            messages = [m for m in messages if m not in dropped]
+            if not messages:
+                return backoff
         event = {"Records": [sqs_record(m, self._queue_arn, self._region) for m in messages]}
         fn = self._bridge.resolve(self.esm.function_arn)
         try:

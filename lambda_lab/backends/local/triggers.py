@@ -20,8 +20,7 @@ import queue
 import random
 import threading
 import time
-import uuid
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote_plus
 
 import moto.events.models as moto_events
@@ -34,6 +33,7 @@ from ...errors import LambdaLabError, TooManyRequestsError
 from ...runtime.logs import iso_timestamp
 from .async_invoke import AsyncInvoker
 from .bridge import MotoLambdaBridge
+from .event_filter import patterns_of, split_records
 
 __all__ = ["TriggerRouter"]
 
@@ -258,6 +258,13 @@ class _StreamDispatcher:
         self._closed = False
 
     def put(self, fn, event: dict) -> None:
+        records = event.get("Records") or []
+        patterns = patterns_of(self._filter_criteria(fn, records))
+        if patterns:   # records that match no filter are skipped (AWS: the batch holds only matches)
+            records = split_records(patterns, records)[0]
+            if not records:
+                return
+            event = {**event, "Records": records}
         with self._lock:
             if self._closed:
                 return
@@ -267,6 +274,14 @@ class _StreamDispatcher:
                 threading.Thread(target=self._drain, args=(self._queues[key],), daemon=True,
                                  name=f"stream-{fn.function_name}").start()
             self._queues[key].put((fn, event))
+
+    def _filter_criteria(self, fn, records: list) -> Any:
+        """The FilterCriteria of the mapping that reads these records into ``fn`` (None if it has none)."""
+        source = records[0].get("eventSourceARN") if records and isinstance(records[0], dict) else None
+        for esm in list(self._bridge.backend._event_source_mappings.values()):
+            if esm.event_source_arn == source and esm.function_arn.split(":")[6] == fn.function_name:
+                return esm.filter_criteria
+        return None
 
     def _drain(self, pending: queue.SimpleQueue) -> None:
         while True:

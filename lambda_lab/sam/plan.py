@@ -1,0 +1,195 @@
+"""Which resources moto's CloudFormation creates and which the lab creates after it."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any, Iterator
+
+from ..errors import LambdaLabError
+from .providers import PROVIDERS, is_custom, notification
+
+# moto's CloudFormation knows these types but gets them wrong (a REST API's Body is ignored and a
+# Name required; a layer version's or a version's Ref is not its ARN): the lab creates them.
+_TAKEN_OVER = {"AWS::ApiGateway::RestApi", "AWS::Lambda::LayerVersion", "AWS::Lambda::Version"}
+# What UpdateFunctionConfiguration can set after the stack, when it refers to a lab-created resource.
+_DEFERRABLE_FUNCTION_PROPERTIES = ("Environment", "Description", "KMSKeyArn", "VpcConfig", "Role")
+_LATE_FUNCTION_PROPERTIES = ("Layers", "DeadLetterConfig", "TracingConfig", "EphemeralStorage", "LoggingConfig")
+NO_VALUE = object()
+
+
+
+
+_REFERENCE = re.compile(r'"Ref": "(\w+)"|"Fn::GetAtt": \["(\w+)"|"Fn::GetAtt": "(\w+)\.|\$\{(\w+)[.}]')
+
+
+def references(node: Any) -> set[str]:
+    """Logical ids a value refers to (Ref, GetAtt, and ${...} inside Sub; a Sub's own variables too)."""
+    return {next(group for group in match.groups() if group) for match in _REFERENCE.finditer(json.dumps(node))}
+
+
+def depends(resource: dict) -> list[str]:
+    depends = resource.get("DependsOn") or []
+    return [depends] if isinstance(depends, str) else list(depends)
+
+
+def _plain(logical_id: str, definition: Any) -> str:
+    """A state machine's definition as one string (the translator writes it as a Fn::Join of lines).
+
+    moto's CloudFormation ignores DefinitionSubstitutions, so the lab applies them with Fn::Sub.
+    """
+    if isinstance(definition, dict) and "Fn::Join" in definition:
+        separator, parts = definition["Fn::Join"]
+        if all(isinstance(part, str) for part in parts):
+            definition = separator.join(parts)
+    if not isinstance(definition, str):
+        raise LambdaLabError(f"{logical_id}: a state machine definition with both intrinsic functions and "
+                             "DefinitionSubstitutions cannot be created in the lab. Move the values into "
+                             "DefinitionSubstitutions.")
+    return definition
+
+
+class Plan:
+    """Splits the translated template into what moto's CloudFormation creates and what the lab creates after.
+
+    Values the lab needs from the stack (a function's ARN, a topic's ARN) become extra Outputs
+    (``LambdaLabValue<n>``), so CloudFormation itself resolves them.
+    """
+
+    PREFIX = "LambdaLabValue"
+
+    def __init__(self, template: dict, pseudo: dict[str, Any]):
+        from moto.cloudformation.parsing import get_model_map
+        creatable = set(get_model_map()) - _TAKEN_OVER
+        self.stack_template = copy.deepcopy(template)
+        stack: dict[str, dict] = self.stack_template["Resources"]
+        self.lab_resources: dict[str, dict] = {}
+        for logical_id, resource in list(stack.items()):
+            self._split_late_properties(logical_id, resource)
+            if resource["Type"] not in creatable:
+                self.lab_resources[logical_id] = stack.pop(logical_id)
+        # Whatever refers to a lab-created resource is created by the lab too (a permission naming an API);
+        # a function keeps its place in the stack, and the properties that refer (an environment variable
+        # holding a custom resource's value) are applied by UpdateFunctionConfiguration after it.
+        while True:
+            for logical_id, resource in stack.items():
+                if resource["Type"] == "AWS::Lambda::Function":
+                    self._defer_referring_properties(logical_id, resource)
+            refers = [i for i, r in stack.items() if references(r.get("Properties")) & self.lab_resources.keys()]
+            if not refers:
+                break
+            self.lab_resources.update((i, stack.pop(i)) for i in refers)
+        for logical_id, resource in self.lab_resources.items():
+            if (resource["Type"] not in PROVIDERS and not is_custom(resource["Type"])) or "Condition" in resource:
+                condition = ", with a Condition" if "Condition" in resource else ""
+                raise LambdaLabError(f"{logical_id} ({resource['Type']}{condition}) cannot be created in the lab: "
+                                     "moto's CloudFormation does not support it. Remove it from the template, or "
+                                     "deploy to AWS with `sam deploy`.")
+        for logical_id, resource in self.lab_resources.items():
+            if resource["Type"] == "AWS::Lambda::Version":   # published once its late configuration is applied
+                function = resource["Properties"]["FunctionName"]
+                configured = f"{function.get('Ref') if isinstance(function, dict) else function}Configuration"
+                if configured in self.lab_resources:
+                    resource["DependsOn"] = [*depends(resource), configured]
+        for resource in stack.values():
+            if "DependsOn" in resource:
+                resource["DependsOn"] = [d for d in depends(resource) if d in stack]
+        outputs = self.stack_template.setdefault("Outputs", {})
+        self.late_outputs = {k: outputs.pop(k) for k in list(outputs)
+                             if references(outputs[k]) & self.lab_resources.keys()}
+        self.pseudo, self.created = pseudo, {}
+        self._hoisted: dict[tuple, str] = {}
+        self._values: dict[str, Any] = {}
+        self.resolve([self.lab_resources, self.late_outputs], collect=True)  # also checks every intrinsic early
+        outputs.update({key: {"Value": {"Ref": ref[0]} if len(ref) == 1 else {"Fn::GetAtt": list(ref)}}
+                        for ref, key in self._hoisted.items()})
+        if not outputs:
+            del self.stack_template["Outputs"]
+
+    def _defer_referring_properties(self, logical_id: str, resource: dict) -> None:
+        properties = resource.get("Properties") or {}
+        late = {k: properties.pop(k) for k in _DEFERRABLE_FUNCTION_PROPERTIES
+                if k in properties and references(properties[k]) & self.lab_resources.keys()}
+        if late:
+            configuration = self.lab_resources.setdefault(f"{logical_id}Configuration", {
+                "Type": "LambdaLab::Lambda::FunctionConfiguration",
+                "Properties": {"FunctionName": {"Ref": logical_id}}})
+            configuration["Properties"].update(late)
+
+    def _split_late_properties(self, logical_id: str, resource: dict) -> None:
+        """Properties moto's CloudFormation ignores become lab-applied resources of their own."""
+        properties = resource.get("Properties") or {}
+        if resource["Type"] == "AWS::S3::Bucket" and "NotificationConfiguration" in properties:
+            self.lab_resources[f"{logical_id}Notifications"] = {
+                "Type": "LambdaLab::S3::BucketNotification",
+                "Properties": {"Bucket": {"Ref": logical_id},
+                               **notification(properties.pop("NotificationConfiguration"))}}
+        if resource["Type"] == "AWS::StepFunctions::StateMachine" and "DefinitionSubstitutions" in properties:
+            properties["DefinitionString"] = {"Fn::Sub": [_plain(logical_id, properties.get("DefinitionString")),
+                                                          properties.pop("DefinitionSubstitutions")]}
+        late = {k: properties.pop(k) for k in _LATE_FUNCTION_PROPERTIES
+                if k in properties and resource["Type"] == "AWS::Lambda::Function"}
+        if late:
+            self.lab_resources[f"{logical_id}Configuration"] = {
+                "Type": "LambdaLab::Lambda::FunctionConfiguration",
+                "Properties": {"FunctionName": {"Ref": logical_id}, **late}}
+
+    def lab_side(self, stack_outputs: dict[str, Any]) -> Iterator[tuple[str, str, dict]]:
+        """(logical id, type, resolved properties) of each lab-created resource, in dependency order."""
+        self._values = stack_outputs
+        pending = dict(self.lab_resources)
+        while pending:
+            ready = [i for i, r in pending.items() if not (references(r) | set(depends(r))) & (pending.keys() - {i})]
+            if not ready:
+                raise LambdaLabError(f"These resources refer to each other in a circle: {sorted(pending)}.")
+            for logical_id in ready:
+                resource = pending.pop(logical_id)
+                yield logical_id, resource["Type"], self.resolve(resource.get("Properties") or {})
+
+    def resolve(self, node: Any, collect: bool = False) -> Any:
+        """A value with its intrinsic functions replaced by what they stand for."""
+        if isinstance(node, list):
+            return [v for v in (self.resolve(item, collect) for item in node) if v is not NO_VALUE]
+        if not isinstance(node, dict):
+            return node
+        if len(node) == 1:
+            (key, value), = node.items()
+            if key == "Ref":
+                return self._lookup(value, None, collect)
+            if key == "Fn::GetAtt":
+                return self._lookup(*(value.split(".", 1) if isinstance(value, str) else value), collect)
+            if key == "Fn::Sub":
+                text, variables = (value, {}) if isinstance(value, str) else value
+                variables = self.resolve(variables, collect)
+
+                def substitute(match: re.Match) -> str:
+                    name = match[1]
+                    if name in variables:
+                        return str(variables[name])
+                    parts = [name] if name.startswith("AWS::") else name.split(".", 1)
+                    return str(self._lookup(parts[0], parts[1] if len(parts) > 1 else None, collect))
+                return re.sub(r"\$\{!([^}]*)\}", r"${\1}", re.sub(r"\$\{([^!}][^}]*)\}", substitute, text))
+            if key == "Fn::Join":
+                return value[0].join(str(v) for v in self.resolve(value[1], collect))
+            if key.startswith("Fn::"):
+                raise LambdaLabError(f"{key} is not supported in what the lab creates after the stack "
+                                     "(it supports Ref, Fn::GetAtt, Fn::Sub and Fn::Join there).")
+        resolved = {k: self.resolve(v, collect) for k, v in node.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
+
+    def _lookup(self, name: str, attribute: str | None, collect: bool) -> Any:
+        if name in self.pseudo:
+            return self.pseudo[name]
+        if name in self.lab_resources:
+            if collect:
+                return ""
+            value = self.created.get(name, {}).get(attribute or "Ref")
+            if value is None:
+                raise LambdaLabError(f"{name}.{attribute} is not available in the lab.")
+            return value
+        ref = (name,) if attribute is None else (name, attribute)
+        if collect:
+            self._hoisted.setdefault(ref, f"{self.PREFIX}{len(self._hoisted)}")
+            return ""
+        return self._values[self._hoisted[ref]]

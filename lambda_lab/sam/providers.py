@@ -1,0 +1,315 @@
+"""Resources moto's CloudFormation cannot create, created by the lab with ordinary API calls."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+import time
+import uuid
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from botocore.exceptions import ClientError
+
+from ..errors import LambdaLabError
+
+if TYPE_CHECKING:
+    from ..lab import Lab
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"}
+
+
+# undo calls); the undo calls (service, operation, parameters) are stored in the lab's S3.
+
+Provider = Callable[["Lab", dict], tuple[dict, list]]
+
+
+def _operations(body: dict) -> Iterator[tuple[str, str, dict]]:
+    """(path, METHOD, x-amazon-apigateway-integration) for each operation of an OpenAPI body."""
+    for path, item in (body.get("paths") or {}).items():
+        for method, operation in item.items():
+            integration = operation.get("x-amazon-apigateway-integration") if isinstance(operation, dict) else None
+            if method.lower() in _HTTP_METHODS and integration:
+                yield path, "ANY" if method.startswith("x-") else method.upper(), integration
+
+
+def _rest_api(lab: "Lab", p: dict) -> tuple[dict, list]:
+    apigateway, body = lab.client("apigateway"), p.get("Body") or {}
+    api_id = apigateway.create_rest_api(name=p.get("Name") or (body.get("info") or {}).get("title") or p["_id"],
+                                        description=p.get("Description", ""))["id"]
+    ids = {r["path"]: r["id"] for r in apigateway.get_resources(restApiId=api_id)["items"]}
+    for path, method, integration in _operations(body):
+        parent = "/"
+        for part in [part for part in path.split("/") if part]:
+            child = parent.rstrip("/") + "/" + part
+            if child not in ids:
+                ids[child] = apigateway.create_resource(restApiId=api_id, parentId=ids[parent], pathPart=part)["id"]
+            parent = child
+        apigateway.put_method(restApiId=api_id, resourceId=ids[parent], httpMethod=method, authorizationType="NONE")
+        apigateway.put_integration(restApiId=api_id, resourceId=ids[parent], httpMethod=method,
+                                   type=integration["type"].upper(), uri=integration["uri"],
+                                   integrationHttpMethod=integration.get("httpMethod", "POST"))
+    return {"Ref": api_id, "RootResourceId": ids["/"]}, [("apigateway", "delete_rest_api", {"restApiId": api_id})]
+
+
+def _http_api(lab: "Lab", p: dict) -> tuple[dict, list]:
+    v2, body = lab.client("apigatewayv2"), p.get("Body") or {}
+    api = v2.create_api(Name=p.get("Name") or (body.get("info") or {}).get("title") or p["_id"], ProtocolType="HTTP")
+    for path, method, integration in _operations(body):
+        made = v2.create_integration(ApiId=api["ApiId"], IntegrationType=integration["type"].upper(),
+                                     IntegrationUri=integration["uri"],
+                                     PayloadFormatVersion=integration.get("payloadFormatVersion", "2.0"))
+        v2.create_route(ApiId=api["ApiId"], RouteKey="$default" if path == "$default" else f"{method} {path}",
+                        Target=f"integrations/{made['IntegrationId']}")
+    return ({"Ref": api["ApiId"], "ApiId": api["ApiId"], "ApiEndpoint": api.get("ApiEndpoint")},
+            [("apigatewayv2", "delete_api", {"ApiId": api["ApiId"]})])
+
+
+def _call(service: str, operation: str, parameters: Callable[[dict], dict], ref: Callable[[dict, dict], Any],
+          undo: Callable[[dict, dict], tuple] | None = None) -> Provider:
+    """A provider that is one API call: its parameters from the properties, the Ref from the answer."""
+    def provider(lab: "Lab", p: dict) -> tuple[dict, list]:
+        answer = getattr(lab.client(service), operation)(**{k: v for k, v in parameters(p).items() if v is not None})
+        return {**answer, "Ref": ref(p, answer)}, [undo(p, answer)] if undo else []
+    return provider
+
+
+def notification(config: dict) -> dict:
+    """A bucket's NotificationConfiguration, from CloudFormation's shape to the S3 API's."""
+    shapes = (("LambdaConfigurations", "LambdaFunctionConfigurations", "Function", "LambdaFunctionArn"),
+              ("QueueConfigurations", "QueueConfigurations", "Queue", "QueueArn"),
+              ("TopicConfigurations", "TopicConfigurations", "Topic", "TopicArn"))
+    api: dict[str, list] = {}
+    for cfn_key, api_key, target, arn in shapes:
+        for item in config.get(cfn_key) or []:
+            rules = ((item.get("Filter") or {}).get("S3Key") or {}).get("Rules")
+            api.setdefault(api_key, []).append({arn: item[target], "Events": [item["Event"]],
+                                                **({"Filter": {"Key": {"FilterRules": rules}}} if rules else {})})
+    return api
+
+
+def _queue_policy(lab: "Lab", p: dict) -> tuple[dict, list]:
+    """AWS::SQS::QueuePolicy: the policy document set on each queue (SetQueueAttributes Policy)."""
+    sqs, undo = lab.client("sqs"), []
+    for url in p["Queues"]:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(p["PolicyDocument"])})
+        undo.append(("sqs", "set_queue_attributes", {"QueueUrl": url, "Attributes": {"Policy": ""}}))
+    return {"Ref": p["_id"], "Id": p["_id"]}, undo
+
+
+def _topic_policy(lab: "Lab", p: dict) -> tuple[dict, list]:
+    """AWS::SNS::TopicPolicy: the policy document set on each topic (SetTopicAttributes Policy)."""
+    sns = lab.client("sns")
+    for arn in p["Topics"]:
+        sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(p["PolicyDocument"]))
+    return {"Ref": p["_id"], "Id": p["_id"]}, []
+
+
+def _generated_secret(spec: dict) -> str:
+    """GenerateSecretString as Secrets Manager's GetRandomPassword reads it; a JSON string with a template."""
+    alphabet = "".join(group for group, flag in (
+        (string.ascii_lowercase, "ExcludeLowercase"), (string.ascii_uppercase, "ExcludeUppercase"),
+        (string.digits, "ExcludeNumbers"), ("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", "ExcludePunctuation"))
+        if not spec.get(flag))
+    if spec.get("IncludeSpace"):
+        alphabet += " "
+    alphabet = "".join(c for c in alphabet if c not in (spec.get("ExcludeCharacters") or ""))
+    password = "".join(secrets.choice(alphabet) for _ in range(int(spec.get("PasswordLength", 32))))
+    if "SecretStringTemplate" in spec:
+        document = json.loads(spec["SecretStringTemplate"])
+        document[spec.get("GenerateStringKey", "password")] = password
+        return json.dumps(document)
+    return password
+
+
+def _secret(lab: "Lab", p: dict) -> tuple[dict, list]:
+    """AWS::SecretsManager::Secret: Ref is the secret's ARN; a generated value when GenerateSecretString."""
+    value = p.get("SecretString")
+    if value is None:
+        value = _generated_secret(p.get("GenerateSecretString") or {})
+    answer = lab.client("secretsmanager").create_secret(
+        Name=p.get("Name") or f"{p['_id']}-{secrets.token_hex(6)}", SecretString=value,
+        **{k: v for k, v in (("Description", p.get("Description")), ("KmsKeyId", p.get("KmsKeyId")),
+                             ("Tags", p.get("Tags"))) if v})
+    return {"Ref": answer["ARN"], "Id": answer["ARN"]}, [("secretsmanager", "delete_secret", {
+        "SecretId": answer["ARN"], "ForceDeleteWithoutRecovery": True})]
+
+
+def _schedule(lab: "Lab", p: dict) -> tuple[dict, list]:
+    """AWS::Scheduler::Schedule (what SAM's ScheduleV2 event makes), fired on the lab clock."""
+    scheduler = lab.client("scheduler")
+    name = p.get("Name") or f"{p['_id']}-{secrets.token_hex(4)}"
+    group = p.get("GroupName") or "default"
+    target = {k: v for k, v in p["Target"].items() if k in (
+        "Arn", "RoleArn", "Input", "RetryPolicy", "DeadLetterConfig", "EventBridgeParameters", "SqsParameters")}
+    answer = scheduler.create_schedule(
+        Name=name, GroupName=group, ScheduleExpression=p["ScheduleExpression"], Target=target,
+        FlexibleTimeWindow=p.get("FlexibleTimeWindow") or {"Mode": "OFF"},
+        **{k: v for k, v in (("Description", p.get("Description")), ("State", p.get("State")),
+                             ("ScheduleExpressionTimezone", p.get("ScheduleExpressionTimezone"))) if v})
+    return {"Ref": name, "Arn": answer["ScheduleArn"]}, [("scheduler", "delete_schedule", {
+        "Name": name, "GroupName": group})]
+
+
+def _schedule_group(lab: "Lab", p: dict) -> tuple[dict, list]:
+    name = p.get("Name") or f"{p['_id']}-{secrets.token_hex(4)}"
+    answer = lab.client("scheduler").create_schedule_group(Name=name)
+    return {"Ref": name, "Arn": answer["ScheduleGroupArn"]}, [("scheduler", "delete_schedule_group", {"Name": name})]
+
+
+def state_machines_to_the_executing_backend(lab: "Lab", resources: dict) -> list:
+    """State machines CloudFormation made, created again where Step Functions executes them.
+
+    moto's CloudFormation writes state machines to its plain Step Functions backend, while the lab
+    executes them with moto's ASL interpreter, which keeps its own (the same ARN in both). Undo calls.
+    """
+    from moto.stepfunctions.models import stepfunctions_backends
+    undo = []
+    plain = stepfunctions_backends[lab.client("sts").get_caller_identity()["Account"]][lab.region]
+    sfn = lab.client("stepfunctions")
+    for resource in resources.values():
+        if resource.type != "AWS::StepFunctions::StateMachine" or not resource.physical_id:
+            continue
+        machine = plain.describe_state_machine(resource.physical_id)
+        sfn.create_state_machine(name=machine.name, definition=machine.definition, roleArn=machine.roleArn)
+        undo.append(("stepfunctions", "delete_state_machine", {"stateMachineArn": resource.physical_id}))
+    return undo
+
+
+def is_custom(kind: str) -> bool:
+    return kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource"
+
+
+#: How long CloudFormation waits for a custom resource's answer (AWS: one hour; here: long enough).
+CUSTOM_RESOURCE_TIMEOUT_S = 300
+
+
+def custom_resource(lab: "Lab", p: dict, *, stack_id: str, bucket: str, resource_type: str) -> tuple[dict, list]:
+    """A custom resource backed by a Lambda function, run as CloudFormation runs it.
+
+    CloudFormation invokes the ServiceToken function asynchronously with a Create request whose
+    ResponseURL is a presigned S3 URL, then waits for the function (or ``cfnresponse``) to PUT a
+    JSON answer there: Status SUCCESS or FAILED, PhysicalResourceId, Data (the GetAtt values).
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requests.html
+    """
+    token = p.get("ServiceToken")
+    if not isinstance(token, str) or ":lambda:" not in token:
+        raise LambdaLabError(f"{p['_id']} ({resource_type}): the lab runs custom resources backed by a Lambda "
+                             f"function of the template (ServiceToken: !GetAtt MyFunction.Arn); {token!r} is not one.")
+    properties = {k: v for k, v in p.items() if k != "_id"}
+    answer = _custom_request(lab, token, "Create", p["_id"], resource_type, properties, stack_id, bucket)
+    delete_event = _custom_event("Delete", p["_id"], resource_type, properties, stack_id,
+                                 _response_url(lab, bucket, p["_id"], "Delete"), answer["PhysicalResourceId"])
+    return ({"Ref": answer["PhysicalResourceId"], **(answer.get("Data") or {})},
+            [("lambda", "invoke", {"FunctionName": token, "InvocationType": "RequestResponse",
+                                   "Payload": json.dumps(delete_event)})])
+
+
+def _response_url(lab: "Lab", bucket: str, logical_id: str, request: str) -> str:
+    key = f"custom-resource-responses/{logical_id}-{request}-{uuid.uuid4()}"
+    return lab.client("s3").generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": key},
+                                                   ExpiresIn=7 * 24 * 3600)
+
+
+def _custom_event(request: str, logical_id: str, resource_type: str, properties: dict, stack_id: str,
+                  response_url: str, physical_id: str | None = None) -> dict:
+    event = {"RequestType": request, "ServiceToken": properties["ServiceToken"], "ResponseURL": response_url,
+             "StackId": stack_id, "RequestId": str(uuid.uuid4()), "LogicalResourceId": logical_id,
+             "ResourceType": resource_type, "ResourceProperties": properties}
+    if physical_id is not None:
+        event["PhysicalResourceId"] = physical_id
+    return event
+
+
+def _custom_request(lab: "Lab", token: str, request: str, logical_id: str, resource_type: str, properties: dict,
+                    stack_id: str, bucket: str) -> dict:
+    url = _response_url(lab, bucket, logical_id, request)
+    key = url.split(f"/{bucket}/", 1)[1].split("?", 1)[0]
+    lab.client("lambda").invoke(FunctionName=token, InvocationType="Event", Payload=json.dumps(
+        _custom_event(request, logical_id, resource_type, properties, stack_id, url)))
+    s3, deadline = lab.client("s3"), time.monotonic() + CUSTOM_RESOURCE_TIMEOUT_S
+    while True:
+        try:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            break
+        except ClientError:
+            if time.monotonic() > deadline:
+                raise LambdaLabError(f"{logical_id} ({resource_type}): the function {token} sent no answer to "
+                                     f"the ResponseURL within {CUSTOM_RESOURCE_TIMEOUT_S} s. A custom resource's "
+                                     "handler must PUT its result there (cfnresponse.send(...), or crhelper), "
+                                     "for Create, Update and Delete; see its logs.") from None
+            time.sleep(0.1)
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        answer = {}
+    if answer.get("Status") != "SUCCESS":
+        reason = answer.get("Reason") or f"the answer was not JSON with Status SUCCESS: {body[:200]!r}"
+        raise LambdaLabError(f"{logical_id} ({resource_type}) failed to create: {reason}")
+    answer.setdefault("PhysicalResourceId", logical_id)
+    return answer
+
+
+def _environment(environment: dict) -> dict:
+    """Environment variables as CloudFormation passes them: every value a string (21 -> "21")."""
+    variables = environment.get("Variables") or {}
+    return {**environment, "Variables": {k: v if isinstance(v, str) else json.dumps(v) if isinstance(v, (dict, list))
+                                         else str(v).lower() if isinstance(v, bool) else str(v)
+                                         for k, v in variables.items()}}
+
+
+PROVIDERS: dict[str, Provider] = {
+    "AWS::ApiGateway::RestApi": _rest_api,
+    "AWS::ApiGatewayV2::Api": _http_api,
+    "AWS::ApiGateway::Deployment": _call("apigateway", "create_deployment", lambda p: {
+        "restApiId": p["RestApiId"], "stageName": p.get("StageName"), "description": p.get("Description")},
+        lambda p, r: r["id"]),
+    "AWS::ApiGateway::Stage": _call("apigateway", "create_stage", lambda p: {
+        "restApiId": p["RestApiId"], "stageName": p["StageName"], "deploymentId": p["DeploymentId"],
+        "variables": p.get("Variables")}, lambda p, r: r["stageName"]),
+    "AWS::ApiGatewayV2::Stage": _call("apigatewayv2", "create_stage", lambda p: {
+        "ApiId": p["ApiId"], "StageName": p["StageName"], "AutoDeploy": p.get("AutoDeploy")},
+        lambda p, r: r["StageName"]),
+    "AWS::SNS::Subscription": _call("sns", "subscribe", lambda p: {
+        "TopicArn": p["TopicArn"], "Protocol": p["Protocol"], "Endpoint": p.get("Endpoint"),
+        "ReturnSubscriptionArn": True,
+        "Attributes": {k: json.dumps(v) if isinstance(v, (dict, list)) else str(v) for k, v in p.items()
+                       if k in ("FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy")} or None},
+        lambda p, r: r["SubscriptionArn"],
+        lambda p, r: ("sns", "unsubscribe", {"SubscriptionArn": r["SubscriptionArn"]})),
+    "AWS::Lambda::Permission": _call("lambda", "add_permission", lambda p: {
+        "FunctionName": p["FunctionName"], "StatementId": p["_id"], "Action": p["Action"], "Principal": p["Principal"],
+        "SourceArn": p.get("SourceArn"), "SourceAccount": p.get("SourceAccount")}, lambda p, r: p["_id"],
+        lambda p, r: ("lambda", "remove_permission", {"FunctionName": p["FunctionName"], "StatementId": p["_id"]})),
+    "AWS::Lambda::Url": _call("lambda", "create_function_url_config", lambda p: {
+        "FunctionName": p["TargetFunctionArn"], "AuthType": p["AuthType"], "Qualifier": p.get("Qualifier"),
+        "Cors": p.get("Cors")}, lambda p, r: r["FunctionArn"],
+        lambda p, r: ("lambda", "delete_function_url_config", {"FunctionName": p["TargetFunctionArn"]})),
+    "AWS::Lambda::LayerVersion": _call("lambda", "publish_layer_version", lambda p: {
+        "LayerName": p.get("LayerName") or p["_id"], "Description": p.get("Description"), "Content": p["Content"],
+        "CompatibleRuntimes": p.get("CompatibleRuntimes"), "LicenseInfo": p.get("LicenseInfo")},
+        lambda p, r: r["LayerVersionArn"], lambda p, r: ("lambda", "delete_layer_version", {
+            "LayerName": r["LayerArn"], "VersionNumber": r["Version"]})),
+    "AWS::Lambda::Version": _call("lambda", "publish_version", lambda p: {
+        "FunctionName": p["FunctionName"], "Description": p.get("Description")},
+        lambda p, r: r["FunctionArn"]),
+    "AWS::Lambda::Alias": _call("lambda", "create_alias", lambda p: {
+        "FunctionName": p["FunctionName"], "Name": p["Name"], "FunctionVersion": p["FunctionVersion"],
+        "Description": p.get("Description"), "RoutingConfig": p.get("RoutingConfig")},
+        lambda p, r: r["AliasArn"],
+        lambda p, r: ("lambda", "delete_alias", {"FunctionName": p["FunctionName"], "Name": p["Name"]})),
+    "AWS::Lambda::EventSourceMapping": _call("lambda", "create_event_source_mapping", lambda p: {
+        k: v for k, v in p.items() if k not in ("_id", "Tags")}, lambda p, r: r["UUID"],
+        lambda p, r: ("lambda", "delete_event_source_mapping", {"UUID": r["UUID"]})),
+    "AWS::SQS::QueuePolicy": _queue_policy,
+    "AWS::SNS::TopicPolicy": _topic_policy,
+    "AWS::SecretsManager::Secret": _secret,
+    "AWS::Scheduler::Schedule": _schedule,
+    "AWS::Scheduler::ScheduleGroup": _schedule_group,
+    "LambdaLab::S3::BucketNotification": _call("s3", "put_bucket_notification_configuration", lambda p: {
+        "Bucket": p["Bucket"], "NotificationConfiguration": {k: v for k, v in p.items() if k not in ("Bucket", "_id")}},
+        lambda p, r: p["Bucket"]),
+    "LambdaLab::Lambda::FunctionConfiguration": _call("lambda", "update_function_configuration", lambda p: {
+        k: _environment(v) if k == "Environment" else v for k, v in p.items() if k != "_id"},
+        lambda p, r: r["FunctionName"]),
+}
