@@ -111,3 +111,15 @@ def test_deploying_the_same_name_twice_at_once_gives_one_function(lab):
     names = [f["FunctionName"] for f in lab.client("lambda").list_functions()["Functions"]]
     assert names.count("twice") == 1
     assert functions[0].invoke().payload in ("a", "b")
+
+
+def test_invoke_async_refuses_a_payload_over_the_asynchronous_limit(lab):
+    # InvokeAsync (deprecated, still in botocore's model) takes Event invocations, limited as Invoke's.
+    from botocore.exceptions import ClientError
+
+    from lambda_lab.runtime.limits import ASYNC_PAYLOAD_LIMIT
+    fn = lab.deploy("async-limit", "def handler(event, context):\n    return 1\n")
+    with pytest.raises(ClientError) as raised:
+        lab.client("lambda").invoke_async(FunctionName=fn.name, InvokeArgs=b'"' + b"x" * ASYNC_PAYLOAD_LIMIT + b'"')
+    assert raised.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+    assert lab.client("lambda").invoke_async(FunctionName=fn.name, InvokeArgs=b"{}")["Status"] == 202
