@@ -97,5 +97,10 @@ def test_a_slow_init_does_not_make_steady_traffic_look_concurrent(lab):
     # One cold start with a 0.3 s INIT must not make every later arrival look like an overlap.
     fn = lab.deploy("slow-init", code="import time\ntime.sleep(0.3)\n" + SPIN, handler="app.handler")
     result = lab.simulate(fn, traffic.steady(rate_per_s=5, duration_s=120))
-    assert result.throttles == 0 and result.environments <= 2 and result.cold_starts <= 2
-    assert "1 cold start " in result.summary() or "2 cold starts" in result.summary()
+    # The first call takes INIT (0.3 s) plus the worker's start-up, and arrivals come every 0.2 s,
+    # so the second and, on a loaded machine, the third arrive while it is still running and start
+    # environments of their own, as on AWS. After that one environment keeps up: no cold start
+    # past the first second of traffic, and none of the 600 is throttled.
+    cold = [n for n, invocation in enumerate(result.invocations) if invocation.cold]
+    assert result.throttles == 0 and cold and max(cold) < 5, cold
+    assert result.environments == result.cold_starts <= 4

@@ -124,7 +124,7 @@ class Plan:
             self.lab_resources[f"{logical_id}Notifications"] = {
                 "Type": "LambdaLab::S3::BucketNotification",
                 "Properties": {"Bucket": {"Ref": logical_id},
-                               **notification(properties.pop("NotificationConfiguration"))}}
+                               **notification(logical_id, properties.pop("NotificationConfiguration"))}}
         if resource["Type"] == "AWS::StepFunctions::StateMachine" and "DefinitionSubstitutions" in properties:
             properties["DefinitionString"] = {"Fn::Sub": [_plain(logical_id, properties.get("DefinitionString")),
                                                           properties.pop("DefinitionSubstitutions")]}

@@ -74,8 +74,14 @@ def _call(service: str, operation: str, parameters: Callable[[dict], dict], ref:
     return provider
 
 
-def notification(config: dict) -> dict:
+def notification(bucket: str, config: dict) -> dict:
     """A bucket's NotificationConfiguration, from CloudFormation's shape to the S3 API's."""
+    if not isinstance(config, dict) or any(not isinstance(item, dict) or "Event" not in item
+                                           for items in config.values() if isinstance(items, list) for item in items):
+        raise LambdaLabError(f"{bucket}.NotificationConfiguration: the lab applies a bucket's notifications "
+                             "itself and reads them as plain values; a condition (Fn::If) or another intrinsic "
+                             "around a whole configuration is not resolved there. Write the configuration "
+                             "without Fn::If (or deploy to AWS with `sam deploy`).")
     shapes = (("LambdaConfigurations", "LambdaFunctionConfigurations", "Function", "LambdaFunctionArn"),
               ("QueueConfigurations", "QueueConfigurations", "Queue", "QueueArn"),
               ("TopicConfigurations", "TopicConfigurations", "Topic", "TopicArn"))
