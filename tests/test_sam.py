@@ -241,6 +241,41 @@ def test_what_sam_expands_into_and_how_the_stack_shows_itself(lab):
     stack.delete()
 
 
+def test_event_invoke_config_schedule_groups_and_state_machine_arns_as_cloudformation_gives_them(lab):
+    # CloudFormation: GetAtt Arn of a state machine is its ARN (as its Ref); a schedule group's Ref is
+    # its name and its Arn arn:aws:scheduler:<region>:<account>:schedule-group/<name>.
+    stack = lab.deploy_sam(sam_template("", function="EventInvokeConfig: {MaximumRetryAttempts: 0, "
+                                                     "MaximumEventAgeInSeconds: 120}", resources="""
+        Group: {Type: AWS::Scheduler::ScheduleGroup}
+        Machine:
+          Type: AWS::Serverless::StateMachine
+          Properties:
+            Definition: {StartAt: P, States: {P: {Type: Pass, Result: {group: !Ref Group}, End: true}}}
+            Policies: [{Statement: [{Effect: Allow, Action: scheduler:CreateSchedule, Resource: !GetAtt Group.Arn}]}]
+        """) + "Outputs:\n  MachineArn: {Value: !GetAtt Machine.Arn}\n  GroupArn: {Value: !GetAtt Group.Arn}\n",
+        stack_name="identities")
+    try:
+        config = lab.client("lambda").get_function_event_invoke_config(FunctionName=stack.functions["Fn"].name)
+        assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (0, 120)
+        assert stack.outputs["MachineArn"] == stack.resources["Machine"].physical_id
+        assert stack.outputs["MachineArn"].startswith(f"arn:aws:states:{lab.region}:")
+        group = lab.client("scheduler").get_schedule_group(Name=stack.resources["Group"].physical_id)
+        assert stack.outputs["GroupArn"] == group["Arn"]
+        sfn = lab.client("stepfunctions")
+        run = sfn.start_execution(stateMachineArn=stack.outputs["MachineArn"])["executionArn"]
+        assert json.loads(_until_done(sfn, run)["output"]) == {"group": group["Name"]}
+    finally:
+        stack.delete()
+
+
+def _until_done(sfn, execution_arn: str, timeout_s: float = 30) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while (done := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "the execution did not finish"
+        time.sleep(0.1)
+    return done
+
+
 def test_deploying_again_replaces_the_stack_and_delete_removes_everything(lab):
     template = sam_template("Alerts: {Type: SNS, Properties: {Topic: !Ref Alerts}}\n"
                             "Get: {Type: Api, Properties: {Path: /, Method: GET}}", "Alerts: {Type: AWS::SNS::Topic}")
@@ -280,6 +315,14 @@ def test_deploying_again_replaces_the_stack_and_delete_removes_everything(lab):
     (sam_template("Q: {Type: SQS, Properties: {BatchSize: 5}}"),
      "The SAM translator rejected the template (1 error):\n  - Resource with id [FnQ] is invalid. Missing "
      "required property 'Queue'."),
+    (sam_template("", resources="Machine: {Type: AWS::StepFunctions::StateMachine, Properties: "
+                                "{DefinitionString: '{\"StartAt\": \"P\", \"States\": {\"P\": {\"Type\": \"Pass\", \"End\": true}}}'}}"),
+     "required key [RoleArn] not found"),
+    (sam_template("", resources="Table: {Type: AWS::DynamoDB::Table, Properties: {BillingMode: PAY_PER_REQUEST, "
+                                "KeySchema: [{AttributeName: id, KeyType: HASH}], AttributeDefinitions: "
+                                "[{AttributeName: id, AttributeType: S}], KinesisStreamSpecification: "
+                                "{StreamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/s'}}}"),
+     "Table.KinesisStreamSpecification: on AWS, DynamoDB writes every item change to that Kinesis data stream"),
     ("no_such_template.yaml", "There is no template file 'no_such_template.yaml'"),
     ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Api\n"
      "    Properties: {StageName: Prod, DefinitionUri: openapi.yaml}\n",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any, Iterator
+import secrets
+from typing import Any, Callable, Iterator
 
 from ..errors import LambdaLabError
 from .providers import PROVIDERS, is_custom, notification
@@ -50,6 +51,69 @@ def _plain(logical_id: str, definition: Any) -> str:
     return definition
 
 
+def _replace_references(node: Any, replace: Callable[[str, str | None], Any]) -> Any:
+    """``node`` with each Ref/GetAtt (and ${...} in a Sub) that ``replace`` answers replaced by its answer.
+
+    ``replace(logical_id, attribute)`` answers None to keep a reference, else a string, a Ref, or a Sub text.
+    """
+    if isinstance(node, list):
+        return [_replace_references(item, replace) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if len(node) == 1 and ("Ref" in node or "Fn::GetAtt" in node):
+        target = node.get("Ref") or node["Fn::GetAtt"]
+        name, attribute = ((target, None) if "Ref" in node else
+                           tuple(target.split(".", 1)) if isinstance(target, str) else tuple(target))
+        found = replace(name, attribute) if isinstance(name, str) else None
+        return node if found is None else found
+    if len(node) == 1 and "Fn::Sub" in node:
+        value = node["Fn::Sub"]
+        text, variables = (value, None) if isinstance(value, str) else value
+
+        def inline(match: re.Match) -> str:
+            name, _, attribute = match[1].partition(".")
+            found = None if (variables and match[1] in variables) else replace(name, attribute or None)
+            if found is None:
+                return match[0]
+            if isinstance(found, dict):
+                return "${%s}" % found["Ref"] if "Ref" in found else found["Fn::Sub"]
+            return str(found).replace("${", "${!")
+        text = re.sub(r"\$\{([^!}][^}]*)\}", inline, text)
+        return {"Fn::Sub": text if variables is None else [text, _replace_references(variables, replace)]}
+    return {k: _replace_references(v, replace) for k, v in node.items()}
+
+
+def _known_identities(template: dict) -> dict:
+    """References CloudFormation would resolve that the lab can write down before anything exists.
+
+    - ``Fn::GetAtt [Machine, Arn]`` becomes ``Ref: Machine``, the same ARN on AWS: moto's
+      CloudFormation has no Arn attribute for a state machine (it answers "Unformatted GetAtt").
+    - A schedule group is named by its Name (or a name made here) and its ARN follows from it, so
+      what refers to it (a role's policy, a state machine's definition) can stay in the stack while
+      the lab creates the group itself.
+    """
+    resources = template["Resources"]
+    machines = {i for i, r in resources.items() if r.get("Type") == "AWS::StepFunctions::StateMachine"}
+    groups: dict[str, str] = {}
+    for logical_id, resource in resources.items():
+        if resource.get("Type") == "AWS::Scheduler::ScheduleGroup":
+            properties = resource.setdefault("Properties", {})
+            if not isinstance(properties.get("Name"), str):
+                properties["Name"] = f"{logical_id}-{secrets.token_hex(6)}"
+            groups[logical_id] = properties["Name"]
+
+    def replace(name: str, attribute: str | None) -> Any:
+        if name in machines and attribute == "Arn":
+            return {"Ref": name}
+        if name in groups and attribute is None:
+            return groups[name]
+        if name in groups and attribute == "Arn":
+            return {"Fn::Sub": "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule-group/"
+                               + groups[name]}
+        return None
+    return _replace_references(template, replace) if machines or groups else template
+
+
 class Plan:
     """Splits the translated template into what moto's CloudFormation creates and what the lab creates after.
 
@@ -62,7 +126,7 @@ class Plan:
     def __init__(self, template: dict, pseudo: dict[str, Any]):
         from moto.cloudformation.parsing import get_model_map
         creatable = set(get_model_map()) - _TAKEN_OVER
-        self.stack_template = copy.deepcopy(template)
+        self.stack_template = _known_identities(copy.deepcopy(template))
         stack: dict[str, dict] = self.stack_template["Resources"]
         self.lab_resources: dict[str, dict] = {}
         for logical_id, resource in list(stack.items()):

@@ -163,6 +163,17 @@ def _schedule_group(lab: "Lab", p: dict) -> tuple[dict, list]:
     return {"Ref": name, "Arn": answer["ScheduleGroupArn"]}, [("scheduler", "delete_schedule_group", {"Name": name})]
 
 
+def _state_machine(lab: "Lab", p: dict) -> tuple[dict, list]:
+    """A state machine that refers to something the lab creates (a schedule group), made after the stack."""
+    definition = p.get("DefinitionString") or json.dumps(p.get("Definition") or {})
+    name = p.get("StateMachineName") or f"{p['_id']}-{secrets.token_hex(6)}"
+    made = lab.client("stepfunctions").create_state_machine(
+        name=name, definition=definition, roleArn=p["RoleArn"], type=p.get("StateMachineType") or "STANDARD")
+    arn = made["stateMachineArn"]
+    return ({"Ref": arn, "Arn": arn, "Name": name},
+            [("stepfunctions", "delete_state_machine", {"stateMachineArn": arn})])
+
+
 def state_machines_to_the_executing_backend(lab: "Lab", resources: dict) -> list:
     """State machines CloudFormation made, created again where Step Functions executes them.
 
@@ -307,6 +318,14 @@ PROVIDERS: dict[str, Provider] = {
     "AWS::Lambda::EventSourceMapping": _call("lambda", "create_event_source_mapping", lambda p: {
         k: v for k, v in p.items() if k not in ("_id", "Tags")}, lambda p, r: r["UUID"],
         lambda p, r: ("lambda", "delete_event_source_mapping", {"UUID": r["UUID"]})),
+    "AWS::Lambda::EventInvokeConfig": _call("lambda", "put_function_event_invoke_config", lambda p: {
+        "FunctionName": p["FunctionName"], "Qualifier": p.get("Qualifier"),
+        "MaximumRetryAttempts": p.get("MaximumRetryAttempts"),
+        "MaximumEventAgeInSeconds": p.get("MaximumEventAgeInSeconds"),
+        "DestinationConfig": p.get("DestinationConfig")}, lambda p, r: r["FunctionArn"],
+        lambda p, r: ("lambda", "delete_function_event_invoke_config", {
+            "FunctionName": p["FunctionName"], **({"Qualifier": p["Qualifier"]} if p.get("Qualifier") else {})})),
+    "AWS::StepFunctions::StateMachine": _state_machine,
     "AWS::SQS::QueuePolicy": _queue_policy,
     "AWS::SNS::TopicPolicy": _topic_policy,
     "AWS::SecretsManager::Secret": _secret,

@@ -80,6 +80,7 @@ def check(sam: dict, account_id: str) -> None:
                                      "does not have (CloudFormation would create a CodeDeploy application and "
                                      "deployment group). Remove DeploymentPreference to deploy here: "
                                      "AutoPublishAlias alone points the alias at each new version at once.")
+        _check_plain_resource(name, resource["Type"], properties)
         for event_name, event in (properties.get("Events") or {}).items():
             event = event if isinstance(event, dict) else {}
             where, kind = f"{name}.Events.{event_name}", event.get("Type")
@@ -99,6 +100,24 @@ def check(sam: dict, account_id: str) -> None:
                                      f"{', '.join(SUPPORTED_EVENTS)}. Remove this event to deploy here (and test "
                                      "the handler with fn.invoke and an event from lambda_lab.events), or use "
                                      "`sam deploy` on AWS.")
+
+
+def _check_plain_resource(name: str, kind: str, properties: dict) -> None:
+    """What CloudFormation itself would refuse, or what the lab would otherwise create without its effect."""
+    if kind == "AWS::StepFunctions::StateMachine" and "RoleArn" not in properties:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html
+        # (RoleArn: Required: Yes).
+        raise LambdaLabError(f"{name} (AWS::StepFunctions::StateMachine) has no RoleArn, which CloudFormation "
+                             f"requires: AWS refuses the stack with \"Properties validation failed for resource "
+                             f"{name} with message: #: required key [RoleArn] not found\". Add RoleArn (an IAM role "
+                             "that states.amazonaws.com can assume, allowed to invoke what the states call), or "
+                             "use AWS::Serverless::StateMachine with Policies, which makes the role for you.")
+    if kind == "AWS::DynamoDB::Table" and "KinesisStreamSpecification" in properties:
+        raise LambdaLabError(f"{name}.KinesisStreamSpecification: on AWS, DynamoDB writes every item change to "
+                             "that Kinesis data stream; the lab does not (moto's DynamoDB has no Kinesis streaming "
+                             "destination), and would create a table whose changes never reach the stream. "
+                             "Remove KinesisStreamSpecification and use StreamSpecification (DynamoDB Streams, "
+                             "with a DynamoDB event on the function) to deploy here, or deploy to AWS.")
 
 
 _LAYER_ARN = re.compile(r"^arn:aws[\w-]*:lambda:([\w-]+):(\d{12}):layer:([\w-]+):(\d+)$")
