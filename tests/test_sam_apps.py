@@ -36,10 +36,8 @@ KNOWN_GAPS: dict[str, str] = {
     "async_s3_uppercase": "Fn::If in a bucket's NotificationConfiguration is refused (the lab does not resolve it)",
     "blank_python": "its layer folder package/ is made by the app's own build script, not by sam build",
     "comprehend_language": "Amazon Comprehend is not emulated: the function's call fails (502)",
-    "hello_powertools": "its requirements.txt (aws-lambda-powertools) is not in the fixture: ImportModuleError (502)",
     "httpapi_cors": "an HTTP API's CorsConfiguration preflight is not answered by API Gateway (the function answers)",
     "httpapi_fifo_sqs_sns": "an HTTP API integration defined in an included OpenAPI body without a uri (SQS) fails",
-    "python_test_layer": "the layer's aws_xray_sdk is not vendored in the fixture: ImportModuleError (502)",
     "reminders_scheduler_ses": "API Gateway's DynamoDB service integration (VTL) is not served",
     "web_backend": "deleting the stack fails in moto (DeleteConflict: a role's policies are not detached first)",
 }
