@@ -145,7 +145,8 @@ class Lab:
 
         ``code`` is the handler module's source (``app.py`` for ``handler="app.handler"``); or give
         ``path`` to a file or folder. ``requirements`` are pip-installed into the package (cached).
-        ``layers`` are layer version ARNs. https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
+        ``layers`` are layer version ARNs; locally, AWS's public Powertools layers are built from PyPI
+        (see ``lambda_lab.public_layers``). https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
 
         ``durable`` makes a durable function (its ``DurableConfig``): ``True`` (executions may run a
         day), a number of seconds (``ExecutionTimeout``), or the DurableConfig itself
@@ -161,7 +162,8 @@ class Lab:
                               requirements=requirements, files=files)
         lam = self.client("lambda")
         config = {"Runtime": runtime, "Handler": handler, "MemorySize": memory_mb, "Timeout": timeout_s,
-                  "Environment": {"Variables": dict(env or {})}, "Layers": list(layers),
+                  "Environment": {"Variables": dict(env or {})},
+                  "Layers": [self.backend.layer_arn(layer) for layer in layers],
                   "Description": description, "Role": role or self.backend.execution_role_arn()}
         if durable_config:
             config["DurableConfig"] = durable_config

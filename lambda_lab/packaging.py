@@ -13,6 +13,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/python-package.html
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import os
@@ -78,6 +79,17 @@ def build_zip(*, code: str | None = None, path: str | os.PathLike | None = None,
     entries.update(own)
     entries.update(extras)
     return _check_size(_deterministic_zip(entries))
+
+
+def python_layer_zip(requirements: Sequence[str], *, runtime: str = "python3.12",
+                     progress: Callable[[str], None] | None = None) -> bytes:
+    """A layer's zip of pip-installed ``requirements`` under ``python/``, where Lambda's Python finds them.
+
+    AWS: https://docs.aws.amazon.com/lambda/latest/dg/python-layers.html
+    """
+    installed = _installed_requirements(runtime, _normalized(requirements, runtime), None, progress or print)
+    tree = _read_tree(installed, skip_top=frozenset({"bin"}))
+    return _check_size(_deterministic_zip({f"python/{name}": entry for name, entry in tree.items()}))
 
 
 def default_cache_dir() -> Path:
@@ -258,3 +270,14 @@ def _pip_install(requirements: list[str], target: Path) -> None:
             f"{tail}\n"
             "Check the package names and versions; pip needs PyPI to be reachable the first time; "
             "later builds use the cache.")
+
+
+def moved_under(zip_bytes: bytes, prefix: str) -> bytes:
+    """The same archive with every entry moved under ``prefix`` (a python layer's ``python/``)."""
+    source, out = zipfile.ZipFile(io.BytesIO(zip_bytes)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            moved = copy.copy(info)
+            moved.filename = prefix + info.filename
+            target.writestr(moved, source.read(info))
+    return out.getvalue()

@@ -268,6 +268,56 @@ def test_event_invoke_config_schedule_groups_and_state_machine_arns_as_cloudform
         stack.delete()
 
 
+CONDITIONAL = """
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Listen: {Type: String, Default: "yes", AllowedValues: ["yes", "no"]}
+Conditions:
+  Listening: !Equals [!Ref Listen, "yes"]
+Resources:
+  Uploads: {Type: AWS::S3::Bucket}
+  Listener:
+    Type: AWS::Serverless::Function
+    Condition: Listening
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            print("KEY", event["Records"][0]["s3"]["object"]["key"])
+      Events:
+        Upload: {Type: S3, Properties: {Bucket: !Ref Uploads, Events: 's3:ObjectCreated:*'}}
+Outputs:
+  ListenerName: {Condition: Listening, Value: !Ref Listener}
+  Bucket: {Value: !If [Listening, !Ref Uploads, "none"]}
+"""
+
+
+@pytest.mark.parametrize("listen", ["yes", "no"])
+def test_conditions_decide_what_the_lab_creates_too(lab, listen):
+    # SAM writes the S3 event of a function with a Condition as an Fn::If in the bucket's
+    # NotificationConfiguration; CloudFormation creates neither the function nor the notification
+    # when the condition is false, and leaves out an Output whose Condition is false.
+    stack = lab.deploy_sam(CONDITIONAL, stack_name=f"conditional-{listen}", parameters={"Listen": listen})
+    try:
+        bucket = stack.resources["Uploads"].physical_id
+        notifications = lab.client("s3").get_bucket_notification_configuration(Bucket=bucket)
+        if listen == "no":
+            assert "Listener" not in stack.functions and "ListenerName" not in stack.outputs
+            assert stack.outputs["Bucket"] == "none"
+            assert not notifications.get("LambdaFunctionConfigurations")
+            return
+        assert stack.outputs["Bucket"] == bucket and stack.outputs["ListenerName"] == stack.functions["Listener"].name
+        assert len(notifications["LambdaFunctionConfigurations"]) == 1
+        lab.client("s3").put_object(Bucket=bucket, Key="hello.txt", Body=b"hi")
+        deadline = time.monotonic() + 30
+        while "KEY hello.txt" not in stack.functions["Listener"].logs():
+            assert time.monotonic() < deadline, stack.functions["Listener"].logs()
+            time.sleep(0.2)
+    finally:
+        stack.delete()
+
+
 def _until_done(sfn, execution_arn: str, timeout_s: float = 30) -> dict:
     deadline = time.monotonic() + timeout_s
     while (done := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
@@ -307,8 +357,8 @@ def test_deploying_again_replaces_the_stack_and_delete_removes_everything(lab):
                   "FilterCriteria: {Filters: [{Pattern: 'not json'}]}}}"), "Invalid filter pattern definition"),
     (sam_template("", function="AutoPublishAlias: live\nDeploymentPreference: {Type: Linear10PercentEvery1Minute}"),
      "Fn: DeploymentPreference shifts traffic with CodeDeploy"),
-    (sam_template("", function="Layers: [arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3:7]"),
-     "belongs to account 017000801446"),
+    (sam_template("", function="Layers: [arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:38]"),
+     "belongs to account 580247275435"),
     (sam_template("", resources="Graph: {Type: AWS::AppSync::GraphQLApi, "
                                 "Properties: {Name: g, AuthenticationType: API_KEY}}"),
      "Graph (AWS::AppSync::GraphQLApi) cannot be created in the lab"),

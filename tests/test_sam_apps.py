@@ -33,7 +33,6 @@ KNOWN_GAPS: dict[str, str] = {
     "apigw_data_validation": "API Gateway request validation (RequestModel) is not enforced: a bad body gets 200",
     "apigw_resource_policy": "an API's ResourcePolicy is not enforced: a denied caller gets 200",
     "apigw_sqs_lambda_sqs": "API Gateway service integrations (here SQS, with VTL) are not served: 502",
-    "async_s3_uppercase": "Fn::If in a bucket's NotificationConfiguration is refused (the lab does not resolve it)",
     "blank_python": "its layer folder package/ is made by the app's own build script, not by sam build",
     "comprehend_language": "Amazon Comprehend is not emulated: the function's call fails (502)",
     "httpapi_cors": "an HTTP API's CorsConfiguration preflight is not answered by API Gateway (the function answers)",

@@ -78,6 +78,9 @@ class AwsBackend:
     def api_url(self, api_id: str, stage: str | None = None) -> str:
         return f"https://{api_id}.execute-api.{self.region}.amazonaws.com" + (f"/{stage}" if stage else "")
 
+    def layer_arn(self, arn: str) -> str:
+        return arn   # AWS's own account serves its public layers
+
     # -- the execution role ---------------------------------------------------------------
 
     def execution_role_arn(self) -> str:

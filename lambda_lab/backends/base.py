@@ -24,6 +24,9 @@ class Backend(Protocol):
     def execution_role_arn(self) -> str:
         """The role new functions run as (created on first use where needed)."""
 
+    def layer_arn(self, arn: str) -> str:
+        """The layer version a function on this backend uses for ``arn`` (a public layer built locally)."""
+
     def wait_for_role(self, create) -> None:
         """Run ``create()``, retrying while a new execution role propagates (real accounts only)."""
 

@@ -119,5 +119,5 @@ def deploy_sam(lab: "Lab", template: str | Path, *, stack_name: str = "lab-sam",
         raise
     save_undo(lab, stack_name, undo)
     outputs = {k: v for k, v in outputs.items() if not k.startswith(Plan.PREFIX)}
-    outputs.update({k: plan.resolve(output["Value"]) for k, output in plan.late_outputs.items()})
+    outputs.update(plan.late_output_values())
     return SamStack(lab, stack_name, cfn_template, resources, outputs)

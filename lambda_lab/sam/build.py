@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import io
-import zipfile
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from ..errors import LambdaLabError
-from ..packaging import build_zip
+from ..packaging import build_zip, moved_under
+from ..public_layers import is_public_powertools
 from .stack import deployment_bucket
 
 if TYPE_CHECKING:
@@ -36,6 +35,8 @@ def package(lab: "Lab", sam: dict, folder: Path, stack_name: str) -> None:
         s3.create_bucket(Bucket=bucket, **({} if lab.region == "us-east-1" else
                                            {"CreateBucketConfiguration": {"LocationConstraint": lab.region}}))
     function_globals = (sam.get("Globals") or {}).get("Function") or {}
+    _public_layers(lab, [function_globals, *(r.get("Properties") or {} for r in sam["Resources"].values()
+                                             if isinstance(r, dict) and r.get("Type") == "AWS::Serverless::Function")])
     places = [("Globals", function_globals, "CodeUri", None)]
     for name, resource in sam["Resources"].items():
         properties = resource.setdefault("Properties", {}) if isinstance(resource, dict) else {}
@@ -66,6 +67,20 @@ def package(lab: "Lab", sam: dict, folder: Path, stack_name: str) -> None:
         properties[key] = built[(path, runtime, layer)]
 
 
+def _public_layers(lab: "Lab", function_properties: list[dict]) -> None:
+    """AWS's public Powertools layers replaced by the lab's builds of them (see lambda_lab.public_layers)."""
+    for properties in function_properties:
+        layers = properties.get("Layers")
+        if not isinstance(layers, list):
+            continue
+        for number, layer in enumerate(layers):
+            arn = layer
+            if isinstance(layer, dict) and isinstance(layer.get("Fn::Sub"), str):   # !Sub arn:...${AWS::Region}...
+                arn = re.sub(r"\$\{AWS::Region\}", lab.region, layer["Fn::Sub"]).replace("${AWS::Partition}", "aws")
+            if is_public_powertools(arn):
+                layers[number] = lab.backend.layer_arn(arn)
+
+
 def _built_zip(name: str, path: Path, runtime: str | None, layer: bool) -> bytes:
     """The deployment package of one CodeUri / ContentUri, as ``sam build`` leaves it."""
     if path.suffix == ".zip":
@@ -77,7 +92,7 @@ def _built_zip(name: str, path: Path, runtime: str | None, layer: bool) -> bytes
     requirements = _requirements(name, requirements_file) if python and requirements_file.is_file() else []
     zip_bytes = build_zip(path=path, handler="app.handler", runtime=runtime or "python3.12",
                           requirements=requirements, progress=lambda message: print(f"{name}: {message}"))
-    return _under(zip_bytes, "python/") if layer else zip_bytes
+    return moved_under(zip_bytes, "python/") if layer else zip_bytes
 
 
 def _requirements(name: str, path: Path) -> list[str]:
@@ -93,17 +108,6 @@ def _requirements(name: str, path: Path) -> list[str]:
                                  "included files are not followed. List the packages themselves.")
         wanted.append(line)
     return wanted
-
-
-def _under(zip_bytes: bytes, prefix: str) -> bytes:
-    """The same archive with every entry moved under ``prefix`` (a python layer's ``python/``)."""
-    source, out = zipfile.ZipFile(io.BytesIO(zip_bytes)), io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            moved = copy.copy(info)
-            moved.filename = prefix + info.filename
-            target.writestr(moved, source.read(info))
-    return out.getvalue()
 
 
 def inline_code(lab: "Lab", template: dict, stack_name: str) -> None:

@@ -145,9 +145,8 @@ class Plan:
                 break
             self.lab_resources.update((i, stack.pop(i)) for i in refers)
         for logical_id, resource in self.lab_resources.items():
-            if (resource["Type"] not in PROVIDERS and not is_custom(resource["Type"])) or "Condition" in resource:
-                condition = ", with a Condition" if "Condition" in resource else ""
-                raise LambdaLabError(f"{logical_id} ({resource['Type']}{condition}) cannot be created in the lab: "
+            if resource["Type"] not in PROVIDERS and not is_custom(resource["Type"]):
+                raise LambdaLabError(f"{logical_id} ({resource['Type']}) cannot be created in the lab: "
                                      "moto's CloudFormation does not support it. Remove it from the template, or "
                                      "deploy to AWS with `sam deploy`.")
         for logical_id, resource in self.lab_resources.items():
@@ -164,9 +163,14 @@ class Plan:
                              if references(outputs[k]) & self.lab_resources.keys()}
         self.pseudo, self.created = pseudo, {}
         self._hoisted: dict[tuple, str] = {}
+        self._hoisted_when: dict[tuple, set[tuple]] = {}
+        self._when: list[tuple[str, bool]] = []     # the Fn::If branches being collected
         self._values: dict[str, Any] = {}
-        self.resolve([self.lab_resources, self.late_outputs], collect=True)  # also checks every intrinsic early
-        outputs.update({key: {"Value": {"Ref": ref[0]} if len(ref) == 1 else {"Fn::GetAtt": list(ref)}}
+        for part in (self.lab_resources, self.late_outputs):   # also checks every intrinsic early
+            for item in part.values():
+                self._under((item["Condition"], True) if "Condition" in item else None, item)
+        outputs.update({key: {"Value": {"Ref": ref[0]} if len(ref) == 1 else {"Fn::GetAtt": list(ref)},
+                              **self._output_condition(self._hoisted_when[ref])}
                         for ref, key in self._hoisted.items()})
         if not outputs:
             del self.stack_template["Outputs"]
@@ -199,8 +203,52 @@ class Plan:
                 "Type": "LambdaLab::Lambda::FunctionConfiguration",
                 "Properties": {"FunctionName": {"Ref": logical_id}, **late}}
 
+    # -- conditions: CloudFormation decides them; the lab reads its answers from extra Outputs --------
+    def _under(self, when: tuple[str, bool] | None, node: Any) -> None:
+        if when:
+            self._condition_key(when[0])
+            self._when.append(when)
+        try:
+            self.resolve(node, collect=True)
+        finally:
+            if when:
+                self._when.pop()
+
+    def _condition_key(self, name: str) -> str:
+        if name not in (self.stack_template.get("Conditions") or {}):
+            raise LambdaLabError(f"Condition {name!r} is used but not defined: add it under `Conditions:`.")
+        key = f"{self.PREFIX}If{name}"
+        self.stack_template.setdefault("Outputs", {})[key] = {"Value": {"Fn::If": [name, "true", "false"]}}
+        return key
+
+    def holds(self, name: str) -> bool:
+        """Whether the condition ``name`` is true in the stack CloudFormation created."""
+        return self._values[f"{self.PREFIX}If{name}"] == "true"
+
+    def _output_condition(self, whens: set[tuple]) -> dict:
+        """The Condition under which a hoisted value exists: any of the branches that need it."""
+        if () in whens:
+            return {}
+        conditions = self.stack_template["Conditions"]
+
+        def condition(node: dict) -> str:
+            name = f"{self.PREFIX}When{len(conditions)}"
+            conditions[name] = node
+            return name
+
+        def branch(when: tuple) -> dict:
+            parts = [{"Condition": c} if holds else {"Fn::Not": [{"Condition": c}]} for c, holds in when]
+            return parts[0] if len(parts) == 1 else {"Fn::And": parts}
+        branches = [branch(when) for when in sorted(whens)]
+        if len(branches) > 1:
+            return {"Condition": condition({"Fn::Or": branches})}
+        return {"Condition": branches[0]["Condition"] if "Condition" in branches[0] else condition(branches[0])}
+
     def lab_side(self, stack_outputs: dict[str, Any]) -> Iterator[tuple[str, str, dict]]:
-        """(logical id, type, resolved properties) of each lab-created resource, in dependency order."""
+        """(logical id, type, resolved properties) of each lab-created resource, in dependency order.
+
+        A resource whose Condition is false is not created, as in CloudFormation.
+        """
         self._values = stack_outputs
         pending = dict(self.lab_resources)
         while pending:
@@ -209,7 +257,13 @@ class Plan:
                 raise LambdaLabError(f"These resources refer to each other in a circle: {sorted(pending)}.")
             for logical_id in ready:
                 resource = pending.pop(logical_id)
-                yield logical_id, resource["Type"], self.resolve(resource.get("Properties") or {})
+                if "Condition" not in resource or self.holds(resource["Condition"]):
+                    yield logical_id, resource["Type"], self.resolve(resource.get("Properties") or {})
+
+    def late_output_values(self) -> dict[str, Any]:
+        """The template's Outputs that refer to lab-made resources (those whose Condition holds)."""
+        return {k: self.resolve(output["Value"]) for k, output in self.late_outputs.items()
+                if "Condition" not in output or self.holds(output["Condition"])}
 
     def resolve(self, node: Any, collect: bool = False) -> Any:
         """A value with its intrinsic functions replaced by what they stand for."""
@@ -234,6 +288,13 @@ class Plan:
                     parts = [name] if name.startswith("AWS::") else name.split(".", 1)
                     return str(self._lookup(parts[0], parts[1] if len(parts) > 1 else None, collect))
                 return re.sub(r"\$\{!([^}]*)\}", r"${\1}", re.sub(r"\$\{([^!}][^}]*)\}", substitute, text))
+            if key == "Fn::If":
+                name, if_true, if_false = value
+                if collect:
+                    self._under((name, True), if_true)
+                    self._under((name, False), if_false)
+                    return ""
+                return self.resolve(if_true if self.holds(name) else if_false)
             if key == "Fn::Join":
                 return value[0].join(str(v) for v in self.resolve(value[1], collect))
             if key.startswith("Fn::"):
@@ -255,5 +316,6 @@ class Plan:
         ref = (name,) if attribute is None else (name, attribute)
         if collect:
             self._hoisted.setdefault(ref, f"{self.PREFIX}{len(self._hoisted)}")
+            self._hoisted_when.setdefault(ref, set()).add(tuple(self._when))
             return ""
         return self._values[self._hoisted[ref]]

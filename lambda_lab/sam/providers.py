@@ -75,22 +75,43 @@ def _call(service: str, operation: str, parameters: Callable[[dict], dict], ref:
 
 
 def notification(bucket: str, config: dict) -> dict:
-    """A bucket's NotificationConfiguration, from CloudFormation's shape to the S3 API's."""
-    if not isinstance(config, dict) or any(not isinstance(item, dict) or "Event" not in item
+    """A bucket's NotificationConfiguration, from CloudFormation's shape to the S3 API's.
+
+    An item may be a ``Fn::If`` (SAM writes one for an event of a function with a Condition): its
+    branches are converted, and the lab resolves the condition after CloudFormation decided it.
+    """
+    def plain(item: Any) -> bool:
+        return isinstance(item, dict) and "Event" in item
+
+    def conditional(item: Any) -> bool:
+        branches = item.get("Fn::If") if isinstance(item, dict) and len(item) == 1 else None
+        return (isinstance(branches, list) and len(branches) == 3
+                and all(plain(b) or b == {"Ref": "AWS::NoValue"} for b in branches[1:]))
+    if not isinstance(config, dict) or any(not (plain(item) or conditional(item))
                                            for items in config.values() if isinstance(items, list) for item in items):
         raise LambdaLabError(f"{bucket}.NotificationConfiguration: the lab applies a bucket's notifications "
-                             "itself and reads them as plain values; a condition (Fn::If) or another intrinsic "
-                             "around a whole configuration is not resolved there. Write the configuration "
-                             "without Fn::If (or deploy to AWS with `sam deploy`).")
+                             "itself; it resolves Fn::If around one configuration, but not an intrinsic around "
+                             "the whole list or a condition nested deeper. Write each LambdaConfigurations item "
+                             "as a plain mapping (or one Fn::If of them), or deploy to AWS with `sam deploy`.")
     shapes = (("LambdaConfigurations", "LambdaFunctionConfigurations", "Function", "LambdaFunctionArn"),
               ("QueueConfigurations", "QueueConfigurations", "Queue", "QueueArn"),
               ("TopicConfigurations", "TopicConfigurations", "Topic", "TopicArn"))
+
+    def converted(item: dict, target: str, arn: str) -> dict:
+        if not plain(item):
+            return item   # {"Ref": "AWS::NoValue"}
+        rules = ((item.get("Filter") or {}).get("S3Key") or {}).get("Rules")
+        return {arn: item[target], "Events": [item["Event"]],
+                **({"Filter": {"Key": {"FilterRules": rules}}} if rules else {})}
     api: dict[str, list] = {}
     for cfn_key, api_key, target, arn in shapes:
         for item in config.get(cfn_key) or []:
-            rules = ((item.get("Filter") or {}).get("S3Key") or {}).get("Rules")
-            api.setdefault(api_key, []).append({arn: item[target], "Events": [item["Event"]],
-                                                **({"Filter": {"Key": {"FilterRules": rules}}} if rules else {})})
+            if conditional(item):
+                name, if_true, if_false = item["Fn::If"]
+                item = {"Fn::If": [name, converted(if_true, target, arn), converted(if_false, target, arn)]}
+            else:
+                item = converted(item, target, arn)
+            api.setdefault(api_key, []).append(item)
     return api
 
 

@@ -105,7 +105,8 @@ def create_stack(lab: "Lab", plan: "Plan", stack_name: str,
                for o in cfn.describe_stacks(StackName=stack_name)["Stacks"][0].get("Outputs", [])}
     resources = {r["LogicalResourceId"]: StackResource(r["LogicalResourceId"], r["ResourceType"],
                                                        r.get("PhysicalResourceId"))
-                 for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]}
+                 for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
+                 if "LogicalResourceId" in r}   # moto lists a resource whose Condition is false as {}
     return outputs, resources
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..errors import LambdaLabError
+from ..public_layers import is_public_powertools
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -126,9 +127,12 @@ _LAYER_ARN = re.compile(r"^arn:aws[\w-]*:lambda:([\w-]+):(\d{12}):layer:([\w-]+)
 def _check_layers(name: str, properties: dict, account_id: str) -> None:
     """A layer version of another account cannot reach the lab: refuse it before the stack, saying why."""
     for layer in properties.get("Layers") or []:
+        if isinstance(layer, dict) and isinstance(layer.get("Fn::Sub"), str):   # !Sub arn:aws:lambda:${AWS::Region}:...
+            layer = re.sub(r"\$\{AWS::(Region|Partition)\}", lambda m: "us-east-1" if m[1] == "Region" else "aws",
+                           layer["Fn::Sub"])
         found = _LAYER_ARN.match(layer) if isinstance(layer, str) else None
-        if not found or found[2] == account_id:
-            continue
+        if not found or found[2] == account_id or is_public_powertools(layer):
+            continue   # the lab builds AWS's public Powertools layers itself (lambda_lab.public_layers)
         hint = ("add aws-lambda-powertools to the function's requirements.txt (the lab installs it, as "
                 "`sam build` does)" if "powertools" in found[3].lower() else
                 "build what it holds as an AWS::Serverless::LayerVersion in this template (ContentUri: a folder)")

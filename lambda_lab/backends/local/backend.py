@@ -43,6 +43,10 @@ class _LocalBase:
     def execution_role_arn(self) -> str:
         return f"arn:aws:iam::{ACCOUNT_ID}:role/{DEFAULT_ROLE_NAME}"
 
+    def layer_arn(self, arn: str) -> str:
+        from ...public_layers import is_public_powertools, lab_layer_for
+        return lab_layer_for(self.client("lambda"), arn) if is_public_powertools(arn) else arn
+
     def wait_for_role(self, create) -> None:
         create()  # the local role exists from the start
 
