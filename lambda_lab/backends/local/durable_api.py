@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Callable, Iterable
 from urllib.parse import parse_qs, unquote
 
-from ...errors import InvalidParameterValueError, LambdaLabError, RequestEntityTooLargeError, ResourceNotFoundError
+from ...errors import InvalidParameterValueError, LambdaLabError, RequestEntityTooLargeError
 from ...durable import DurableExecutionService, DurableTarget
 from ...runtime.limits import ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT
 from .http_front import status_line
