@@ -35,7 +35,6 @@ KNOWN_GAPS: dict[str, str] = {
     "apigw_sqs_lambda_sqs": "API Gateway service integrations (here SQS, with VTL) are not served: 502",
     "blank_python": "its layer folder package/ is made by the app's own build script, not by sam build",
     "comprehend_language": "Amazon Comprehend is not emulated: the function's call fails (502)",
-    "httpapi_cors": "an HTTP API's CorsConfiguration preflight is not answered by API Gateway (the function answers)",
     "httpapi_fifo_sqs_sns": "an HTTP API integration defined in an included OpenAPI body without a uri (SQS) fails",
     "reminders_scheduler_ses": "API Gateway's DynamoDB service integration (VTL) is not served",
     "web_backend": "deleting the stack fails in moto (DeleteConflict: a role's policies are not detached first)",
@@ -102,6 +101,8 @@ class _Steps:
             assert response.status_code == expect["status"], (response.status_code, response.text[:500])
         if "body_contains" in expect:
             assert expect["body_contains"] in response.text, response.text[:500]
+        for name, value in (expect.get("headers") or {}).items():
+            assert response.headers.get(name) == value, (name, dict(response.headers))
 
     def s3_put(self, step):
         self.lab.client("s3").put_object(Bucket=self.physical(step["bucket_resource"]), Key=step["key"],

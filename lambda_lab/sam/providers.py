@@ -54,7 +54,10 @@ def _rest_api(lab: "Lab", p: dict) -> tuple[dict, list]:
 
 def _http_api(lab: "Lab", p: dict) -> tuple[dict, list]:
     v2, body = lab.client("apigatewayv2"), p.get("Body") or {}
-    api = v2.create_api(Name=p.get("Name") or (body.get("info") or {}).get("title") or p["_id"], ProtocolType="HTTP")
+    cors = p.get("CorsConfiguration") or {k[:1].upper() + k[1:]: v
+                                          for k, v in (body.get("x-amazon-apigateway-cors") or {}).items()}
+    api = v2.create_api(Name=p.get("Name") or (body.get("info") or {}).get("title") or p["_id"], ProtocolType="HTTP",
+                        **({"CorsConfiguration": cors} if cors else {}))
     for path, method, integration in _operations(body):
         made = v2.create_integration(ApiId=api["ApiId"], IntegrationType=integration["type"].upper(),
                                      IntegrationUri=integration["uri"],

@@ -23,6 +23,8 @@ def handler(event, context):
     if mode == "binary":
         return {"statusCode": 200, "headers": {"Content-Type": "image/png"}, "isBase64Encoded": True,
                 "body": base64.b64encode(b"\\x89PNG\\x00\\x01").decode()}
+    if mode == "cors":
+        return {"statusCode": 200, "headers": {"Access-Control-Allow-Origin": "https://evil.example"}, "body": "ok"}
     if mode == "plain":
         return {"hello": "v2 takes any JSON"}
     return {"statusCode": 201, "headers": {"X-Seen": event.get("version", "1.0")},
@@ -131,3 +133,42 @@ def test_function_urls_answer_http(endpoint):
     event = response.json()
     assert event["version"] == "2.0" and event["routeKey"] == "$default" and event["rawPath"] == "/items/7"
     assert event["body"] == "hi" and event["requestContext"]["domainName"].endswith(".lambda-url.us-east-1.on.aws")
+
+
+@pytest.fixture(scope="module")
+def cors_url(endpoint):
+    v2 = endpoint.client("apigatewayv2")
+    api_id = v2.create_api(Name="shop-cors", ProtocolType="HTTP", CorsConfiguration={
+        "AllowOrigins": ["https://shop.example"], "AllowMethods": ["GET", "POST"], "AllowHeaders": ["authorization"],
+        "ExposeHeaders": ["x-seen"], "MaxAge": 300, "AllowCredentials": True})["ApiId"]
+    integration = v2.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=endpoint.web_arn,
+                                        PayloadFormatVersion="2.0")["IntegrationId"]
+    v2.create_route(ApiId=api_id, RouteKey="GET /items", Target=f"integrations/{integration}")
+    v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    return endpoint.api_url(api_id)
+
+
+def test_an_http_api_with_cors_answers_preflights_itself(cors_url):
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html: API Gateway
+    # answers preflight OPTIONS requests even without an OPTIONS route.
+    preflight = {"Origin": "https://shop.example", "Access-Control-Request-Method": "GET"}
+    response = requests.options(f"{cors_url}/items", headers=preflight)
+    assert response.status_code == 204 and response.content == b""
+    assert response.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert response.headers["Access-Control-Allow-Methods"] == "GET,POST"
+    assert response.headers["Access-Control-Allow-Headers"] == "authorization"
+    assert response.headers["Access-Control-Max-Age"] == "300"
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    stranger = requests.options(f"{cors_url}/items", headers={**preflight, "Origin": "https://other.example"})
+    assert not [h for h in stranger.headers if h.lower().startswith("access-control-")]
+    # Without Access-Control-Request-Method it is a plain OPTIONS request: no route, 404.
+    assert requests.options(f"{cors_url}/items", headers={"Origin": "https://shop.example"}).status_code == 404
+
+
+def test_an_http_api_with_cors_puts_its_headers_on_responses_and_drops_the_integrations(cors_url):
+    response = requests.get(f"{cors_url}/items?mode=cors", headers={"Origin": "https://shop.example"})
+    assert response.status_code == 200 and response.text == "ok"
+    assert response.headers["Access-Control-Allow-Origin"] == "https://shop.example"   # not the handler's
+    assert response.headers["Access-Control-Expose-Headers"] == "x-seen"
+    without_origin = requests.get(f"{cors_url}/items?mode=cors")
+    assert "Access-Control-Allow-Origin" not in without_origin.headers

@@ -107,6 +107,9 @@ class HttpFront:
         if stage not in api.stages:
             return _message(404, "Not Found")
         method = environ["REQUEST_METHOD"]
+        cors, origin = _cors_configuration(api), environ.get("HTTP_ORIGIN")
+        if cors and method == "OPTIONS" and origin and environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"):
+            return 204, _cors_headers(cors, origin, preflight=True), b""
         candidates = []
         for route in api.routes.values():
             if route.route_key == "$default":
@@ -135,7 +138,11 @@ class HttpFront:
                                        stage=stage, **common)
         else:
             event = events.api_gateway_v2(method, "/" + sub_path, route_key=route.route_key, stage=stage, **common)
-        return _proxy_response(self._bridge.invoke(fn, json.dumps(event).encode()), version)
+        status, headers, data = _proxy_response(self._bridge.invoke(fn, json.dumps(event).encode()), version)
+        if cors:   # API Gateway's CORS headers replace the integration's own
+            headers = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
+            headers += _cors_headers(cors, origin, preflight=False) if origin else []
+        return status, headers, data
 
     def _proxy_function(self, integration_type: str, uri: str):
         if (integration_type or "").upper() != "AWS_PROXY":
@@ -224,6 +231,39 @@ def _request(environ: dict) -> tuple[str, dict[str, list[str]], str | bytes | No
         else:
             body, is_base64 = base64.b64encode(raw).decode(), True
     return environ.get("QUERY_STRING", ""), headers, body, is_base64
+
+
+def _cors_configuration(api) -> dict:
+    """An HTTP API's CorsConfiguration, keyed as the API names it (allowOrigins, ...), or {}."""
+    found = getattr(api, "cors_configuration", None) or {}
+    return {k[:1].lower() + k[1:]: v for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def _cors_headers(cors: dict, origin: str, *, preflight: bool) -> list[tuple[str, str]]:
+    """The Access-Control-* headers API Gateway adds for an HTTP API with a CORS configuration.
+
+    With CORS configured, API Gateway answers a preflight (OPTIONS with Origin and
+    Access-Control-Request-Method) itself, even without an OPTIONS route, and adds the configured
+    headers to the integration's responses, ignoring CORS headers the integration returns. An
+    origin that is not allowed gets no Access-Control-* headers, so the browser blocks the call.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html
+    """
+    allowed = cors.get("allowOrigins") or []
+    if "*" not in allowed and origin not in allowed:
+        return []
+    headers = [("Access-Control-Allow-Origin", "*" if "*" in allowed else origin)]
+    if cors.get("allowCredentials"):
+        headers.append(("Access-Control-Allow-Credentials", "true"))
+    if preflight:
+        for name, key in (("Access-Control-Allow-Methods", "allowMethods"),
+                          ("Access-Control-Allow-Headers", "allowHeaders")):
+            if cors.get(key):
+                headers.append((name, ",".join(cors[key])))
+        if cors.get("maxAge") is not None:
+            headers.append(("Access-Control-Max-Age", str(cors["maxAge"])))
+    elif cors.get("exposeHeaders"):
+        headers.append(("Access-Control-Expose-Headers", ",".join(cors["exposeHeaders"])))
+    return headers
 
 
 def _proxy_response(result, version: str) -> Response:
