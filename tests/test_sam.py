@@ -318,6 +318,26 @@ def test_conditions_decide_what_the_lab_creates_too(lab, listen):
         stack.delete()
 
 
+def test_a_stack_whose_policies_are_attached_to_its_roles_deletes_cleanly(lab):
+    # A SAM Connector is an AWS::IAM::ManagedPolicy attached to the function's role; CloudFormation
+    # deletes (detaches) it before the role.
+    stack = lab.deploy_sam(sam_template("", resources="""
+        Table: {Type: AWS::Serverless::SimpleTable}
+        Reads:
+          Type: AWS::Serverless::Connector
+          Properties: {Source: {Id: Fn}, Destination: {Id: Table}, Permissions: [Read]}
+        """), stack_name="connected")
+    iam = lab.client("iam")
+    policy = next(r.physical_id for r in stack.resources.values() if r.type == "AWS::IAM::ManagedPolicy")
+    role = next(r.physical_id for r in stack.resources.values() if r.type == "AWS::IAM::Role")
+    assert [r["RoleName"] for r in iam.list_entities_for_policy(PolicyArn=policy)["PolicyRoles"]] == [role]
+    stack.delete()
+    deleted = lab.client("cloudformation").list_stacks(StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"]
+    assert "connected" in {s["StackName"] for s in deleted}
+    assert role not in {r["RoleName"] for r in iam.list_roles()["Roles"]}
+    assert policy not in {p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"]}
+
+
 def _until_done(sfn, execution_arn: str, timeout_s: float = 30) -> dict:
     deadline = time.monotonic() + timeout_s
     while (done := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":

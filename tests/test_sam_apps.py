@@ -37,7 +37,6 @@ KNOWN_GAPS: dict[str, str] = {
     "comprehend_language": "Amazon Comprehend is not emulated: the function's call fails (502)",
     "httpapi_fifo_sqs_sns": "an HTTP API integration defined in an included OpenAPI body without a uri (SQS) fails",
     "reminders_scheduler_ses": "API Gateway's DynamoDB service integration (VTL) is not served",
-    "web_backend": "deleting the stack fails in moto (DeleteConflict: a role's policies are not detached first)",
 }
 
 

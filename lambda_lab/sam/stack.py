@@ -152,6 +152,32 @@ def reason(exc: Exception) -> str:
     return found[1] if found else str(exc)
 
 
+def _delete_managed_policies(lab: "Lab", stack_name: str) -> None:
+    """Detach the stack's managed policies from their roles, users and groups, and delete them.
+
+    CloudFormation deletes a managed policy (detaching it) before the roles it names, which it
+    depends on; moto's CloudFormation deletes the roles first and fails with DeleteConflict (and
+    leaves the policies behind).
+    (SAM's Connectors and policy templates make such policies.)
+    """
+    iam = lab.client("iam")
+    for resource in lab.client("cloudformation").describe_stack_resources(StackName=stack_name)["StackResources"]:
+        arn = resource.get("PhysicalResourceId")
+        if resource.get("ResourceType") != "AWS::IAM::ManagedPolicy" or not arn:
+            continue
+        try:
+            entities = iam.list_entities_for_policy(PolicyArn=arn)
+        except ClientError:
+            continue   # already gone
+        for role in entities.get("PolicyRoles", []):
+            iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=arn)
+        for user in entities.get("PolicyUsers", []):
+            iam.detach_user_policy(UserName=user["UserName"], PolicyArn=arn)
+        for group in entities.get("PolicyGroups", []):
+            iam.detach_group_policy(GroupName=group["GroupName"], PolicyArn=arn)
+        iam.delete_policy(PolicyArn=arn)   # moto's stack deletion leaves it behind
+
+
 def delete_stack(lab: "Lab", stack_name: str) -> None:
     s3, cfn = lab.client("s3"), lab.client("cloudformation")
     try:
@@ -164,6 +190,7 @@ def delete_stack(lab: "Lab", stack_name: str) -> None:
         except ClientError:
             pass  # already gone with its parent (an API's stage, a function's permission)
     if stack_status(cfn, stack_name) is not None:
+        _delete_managed_policies(lab, stack_name)
         cfn.delete_stack(StackName=stack_name)
     try:
         s3.delete_object(Bucket=deployment_bucket(lab), Key=_record_key(stack_name))
