@@ -17,6 +17,7 @@ __all__ = [
     "RequestEntityTooLargeError",
     "InvalidRequestContentError",
     "RuntimeNotAvailableError",
+    "RecursiveInvocationError",
     "ServiceClosedError",
 ]
 
@@ -65,6 +66,12 @@ class InvalidRequestContentError(LambdaLabError):
     """The event is not valid JSON (AWS: InvalidRequestContentException)."""
 
     aws_code = "InvalidRequestContentException"
+
+
+class RecursiveInvocationError(LambdaLabError):
+    """Recursive loop detection stopped an invocation (AWS: RecursiveInvocationException, HTTP 400)."""
+
+    aws_code = "RecursiveInvocationException"
 
 
 class RuntimeNotAvailableError(LambdaLabError):

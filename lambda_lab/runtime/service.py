@@ -269,8 +269,13 @@ class LambdaService:
     # -- invoke ---------------------------------------------------------------------------
 
     def invoke(self, name: str, payload: bytes | str = b"{}", qualifier: str = LATEST, *,
-               asynchronous: bool = False, client_context: str | None = None) -> InvocationResult:
-        """Run one invocation and wait for it. Throttling raises TooManyRequestsError."""
+               asynchronous: bool = False, client_context: str | None = None,
+               trace_id: str | None = None) -> InvocationResult:
+        """Run one invocation and wait for it. Throttling raises TooManyRequestsError.
+
+        ``trace_id`` is the X-Ray trace header the runtime hands the handler (``_X_AMZN_TRACE_ID``);
+        a new trace when None.
+        """
         body = payload.encode() if isinstance(payload, str) else bytes(payload)
         limit = ASYNC_PAYLOAD_LIMIT if asynchronous else SYNC_PAYLOAD_LIMIT
         if len(body) > limit:
@@ -295,7 +300,7 @@ class LambdaService:
             request_id=request_id, body=body or b"{}",
             timeout_s=fv.config.timeout_s,
             function_arn=self._arn(name, None if qualifier == LATEST else qualifier),
-            trace_id=_trace_id(self.clock.now()), client_context=client_context)
+            trace_id=trace_id or _trace_id(self.clock.now()), client_context=client_context)
         try:
             outcome = env.invoke(invocation)
         finally:

@@ -6,6 +6,8 @@ twice more, waiting about one minute before the second attempt and two before th
 (``MaximumRetryAttempts`` 0-2, default 2). A throttled event is retried with backoff until it is
 ``MaximumEventAgeInSeconds`` old (default 6 hours). An event that still fails goes to the on-failure
 destination, or else the dead-letter queue; a success goes to the on-success destination.
+An event that recursive loop detection stops is not retried: it goes to the on-failure destination
+or dead-letter queue at once, if there is one (invocation-recursion.html), or else is dropped.
 Waits run on the lab clock, so ``lab.clock.advance(180)`` brings retries due at once.
 """
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ...clock import Clock
-from ...errors import TooManyRequestsError
+from ...errors import RecursiveInvocationError, TooManyRequestsError
 from ...runtime import InvocationResult
 from ...runtime.logs import iso_timestamp
 
@@ -43,6 +45,7 @@ class AsyncEvent:
     queued_at: float
     attempts: int = 0
     throttles: int = 0
+    trace_header: str | None = None   # the chain of requests it belongs to (recursion.py)
     last_result: InvocationResult | None = None
 
 
@@ -75,9 +78,11 @@ class AsyncInvoker:
         self._thread = threading.Thread(target=self._dispatch, name="lambda-async-dispatch", daemon=True)
         self._thread.start()
 
-    def submit(self, *, name: str, qualifier: str | None, function_arn: str, payload: bytes) -> str:
+    def submit(self, *, name: str, qualifier: str | None, function_arn: str, payload: bytes,
+               trace_header: str | None = None) -> str:
         event = AsyncEvent(request_id=str(uuid.uuid4()), function_arn=function_arn, name=name,
-                           qualifier=qualifier, payload=payload, queued_at=self._clock.now())
+                           qualifier=qualifier, payload=payload, queued_at=self._clock.now(),
+                           trace_header=trace_header)
         self._schedule(event, 0.0)
         return event.request_id
 
@@ -140,6 +145,10 @@ class AsyncInvoker:
             delay = THROTTLE_BACKOFF_S[min(event.throttles, len(THROTTLE_BACKOFF_S) - 1)]
             event.throttles += 1
             self._schedule(event, delay)
+            return
+        except RecursiveInvocationError:
+            # AWS names no condition for this record; we name the error that stopped the event.
+            self._fail(event, settings, "RecursiveInvocationException")
             return
         event.attempts += 1
         event.last_result = result

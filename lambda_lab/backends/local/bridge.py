@@ -18,8 +18,9 @@ from typing import Any, Callable
 
 from moto.awslambda.models import LambdaFunction, lambda_backends
 
-from ...errors import LambdaLabError, ResourceNotFoundError, TooManyRequestsError
+from ...errors import LambdaLabError, RecursiveInvocationError, ResourceNotFoundError, TooManyRequestsError
 from ...runtime import FunctionConfig, InvocationResult, LambdaService
+from .recursion import check_recursion
 
 __all__ = ["MotoLambdaBridge", "logging_config_of", "default_logging_config", "LOGGING_CONFIG"]
 
@@ -60,6 +61,8 @@ class MotoLambdaBridge:
         self.region = region
         self.on_invocation: list[InvocationListener] = []
         self.on_throttle: list[ThrottleListener] = []
+        #: Called when recursive loop detection stops an invocation (recursion.py).
+        self.on_recursion_stop: list[ThrottleListener] = []
         self.on_stream: Callable[[LambdaFunction, dict], None] | None = None
         self._sync_lock = threading.Lock()
 
@@ -123,12 +126,17 @@ class MotoLambdaBridge:
     # -- invoking -------------------------------------------------------------------------
 
     def invoke(self, fn: LambdaFunction, payload: bytes, *, asynchronous: bool = False,
-               client_context: str | None = None) -> InvocationResult:
-        """One real invocation. Raises TooManyRequestsError and the other API errors."""
+               client_context: str | None = None, trace_header: str | None = None) -> InvocationResult:
+        """One real invocation. Raises TooManyRequestsError, RecursiveInvocationError and the other API errors.
+
+        ``trace_header`` is the X-Ray header the event arrived with, which carries its chain of
+        requests; None for an event from outside any chain (and from services AWS does not follow).
+        """
         version = self.sync(fn)
+        trace_id = self._trace_for(fn, trace_header)
         try:
             result = self.service.invoke(fn.function_name, payload, version, asynchronous=asynchronous,
-                                         client_context=client_context)
+                                         client_context=client_context, trace_id=trace_id)
         except TooManyRequestsError:
             for listener in self.on_throttle:
                 listener(fn)
@@ -136,6 +144,15 @@ class MotoLambdaBridge:
         for listener in self.on_invocation:
             listener(result, fn)
         return result
+
+    def _trace_for(self, fn: LambdaFunction, trace_header: str | None) -> str:
+        latest = self.resolve(fn.function_name)  # the setting is the function's, whatever the version
+        try:
+            return check_recursion(latest, fn.function_arn, trace_header, self.service.clock.now())
+        except RecursiveInvocationError:
+            for listener in self.on_recursion_stop:
+                listener(fn)
+            raise
 
     def invoke_for_moto(self, fn: LambdaFunction, event: Any) -> tuple[str, bool, str]:
         """moto's triggers call this: answer in its (payload, errored, logs) form, never raise."""

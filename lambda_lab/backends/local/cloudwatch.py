@@ -49,6 +49,12 @@ class CloudWatchWriter:
     def throttle(self, fn) -> None:
         self._put(self._dimensions(fn.function_name, str(fn.version)), [("Throttles", 1.0, "Count")])
 
+    def recursion_stopped(self, fn) -> None:
+        # "Lambda emits this metric as soon as it stops a recursive invocation"; the function did not
+        # run, so there is no Invocations datum and no log line (AWS documents none).
+        # https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html#invocation-recursion-cloudwatch
+        self._put(self._dimensions(fn.function_name, str(fn.version)), [("RecursiveInvocationsDropped", 1.0, "Count")])
+
     def _write_logs(self, result: InvocationResult) -> None:
         group = result.log_group or f"/aws/lambda/{result.function_name}"
         now_ms = int(time.time() * 1000)

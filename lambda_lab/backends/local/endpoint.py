@@ -35,6 +35,7 @@ from .durable_api import DurableApiMiddleware
 from .http_front import URL_PREFIX, HttpFront, api_url
 from .lambda_api import LambdaApiMiddleware
 from .logging_config import LoggingConfigMiddleware
+from .recursion import TraceHeaderMiddleware
 from .scheduler import LabScheduler, SchedulerSchedule
 from .sqs_poller import SqsEventSourcePollers
 from .triggers import TriggerRouter
@@ -104,6 +105,7 @@ class LocalEndpoint:
         self.cloudwatch = CloudWatchWriter(self.service, account_id=ACCOUNT_ID, region=region)
         self.bridge.on_invocation.append(self.cloudwatch.invocation)
         self.bridge.on_throttle.append(self.cloudwatch.throttle)
+        self.bridge.on_recursion_stop.append(self.cloudwatch.recursion_stopped)
         self.invoker = AsyncInvoker(run=self._run_async, settings=self._async_settings, deliver=self._deliver,
                                     clock=self.clock)
         self.api = LambdaApiMiddleware(DomainDispatcherApplication(create_backend_app),
@@ -115,7 +117,7 @@ class LocalEndpoint:
         self.logging_config = LoggingConfigMiddleware(self.api, bridge=self.bridge)
         self.durable_api = DurableApiMiddleware(self.logging_config, service=self.durable, bridge=self.bridge)
         self.http = HttpFront(self.durable_api, bridge=self.bridge, account_id=ACCOUNT_ID, region=region)
-        late.app = self.http
+        late.app = TraceHeaderMiddleware(self.http)   # each request's X-Amzn-Trace-Id: recursion.py
         self.bridge.install()
         self.triggers = TriggerRouter(bridge=self.bridge, invoker=self.invoker, region=region, account_id=ACCOUNT_ID)
         self.bridge.on_stream = self.triggers.stream_batch
@@ -165,7 +167,7 @@ class LocalEndpoint:
 
     def _run_async(self, event: AsyncEvent):
         fn = self.bridge.resolve(event.name, event.qualifier)
-        return self.bridge.invoke(fn, event.payload, asynchronous=True)
+        return self.bridge.invoke(fn, event.payload, asynchronous=True, trace_header=event.trace_header)
 
     def _async_settings(self, event: AsyncEvent) -> dict:
         settings: dict = {}
@@ -180,7 +182,12 @@ class LocalEndpoint:
         return settings
 
     def _deliver(self, arn: str, record: dict, event: AsyncEvent, dead_letter: bool) -> None:
-        """Send a destination record (or, for a dead-letter queue, the event) to SQS/SNS/Lambda/EventBridge."""
+        """Send a destination record (or, for a dead-letter queue, the event) to SQS/SNS/Lambda/EventBridge.
+
+        The delivery stays in the event's chain of requests: AWS warns that a destination which
+        triggers the function again makes "another recursive loop and this loop will also be
+        terminated" (invocation-recursion.html).
+        """
         service = arn.split(":")[2]
         error = (event.last_result.error or {}) if event.last_result else {}
         message = event.payload.decode("utf-8", errors="replace") if dead_letter else json.dumps(record)
@@ -188,19 +195,29 @@ class LocalEndpoint:
                       "ErrorCode": {"DataType": "String", "StringValue": "200"},
                       "ErrorMessage": {"DataType": "String", "StringValue": str(error.get("errorMessage", ""))[:256]}}
         if service == "sqs":
-            sqs = self.client("sqs")
+            sqs = self._client_in_chain("sqs", event.trace_header)
             url = sqs.get_queue_url(QueueName=arn.split(":")[5], QueueOwnerAWSAccountId=arn.split(":")[4])["QueueUrl"]
             sqs.send_message(QueueUrl=url, MessageBody=message, **({"MessageAttributes": attributes} if dead_letter else {}))
         elif service == "sns":
-            self.client("sns").publish(TopicArn=arn, Message=message,
-                                       **({"MessageAttributes": attributes} if dead_letter else {}))
+            sns = self._client_in_chain("sns", event.trace_header)
+            sns.publish(TopicArn=arn, Message=message, **({"MessageAttributes": attributes} if dead_letter else {}))
         elif service == "lambda":
-            self.client("lambda").invoke(FunctionName=arn, InvocationType="Event", Payload=message.encode())
+            lam = self._client_in_chain("lambda", event.trace_header)
+            lam.invoke(FunctionName=arn, InvocationType="Event", Payload=message.encode())
         elif service == "events":
             outcome = "Success" if record.get("requestContext", {}).get("condition") == "Success" else "Failure"
             self.client("events").put_events(Entries=[{
                 "EventBusName": arn, "Source": "lambda", "Detail": message,
                 "DetailType": f"Lambda Function Invocation Result - {outcome}"}])
+
+    def _client_in_chain(self, service: str, trace_header: str | None):
+        """A client whose calls carry ``trace_header`` as a handler's SDK would send it."""
+        client = self.client(service)
+        if trace_header:
+            def add_header(request, **kwargs):
+                request.headers["X-Amzn-Trace-Id"] = trace_header
+            client.meta.events.register("before-sign", add_header)
+        return client
 
     # -- lifecycle ------------------------------------------------------------------------
 

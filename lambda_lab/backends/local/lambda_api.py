@@ -1,9 +1,9 @@
 """The parts of Lambda's HTTP API that the local lab answers itself, in front of moto.
 
 moto answers the control plane. We answer Invoke (so throttling, payload limits, ``LogType=Tail``
-and ``InvocationType=Event`` behave as on AWS), provisioned concurrency and GetAccountSettings
-(moto 5.2.5 has neither), and we check reserved concurrency against the lab's account limit before
-moto stores it. Everything else passes through untouched.
+and ``InvocationType=Event`` behave as on AWS), provisioned concurrency, GetAccountSettings and
+the recursion config (moto 5.2.5 has none of them), and we check reserved concurrency against the
+lab's account limit before moto stores it. Everything else passes through untouched.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .async_invoke import AsyncInvoker
 from .bridge import MotoLambdaBridge
 from .event_filter import validate_filter_criteria
 from .http_front import status_line
+from .recursion import current_trace_header, recursive_loop_of, set_recursive_loop
 
 __all__ = ["LambdaApiMiddleware"]
 
@@ -42,6 +43,8 @@ _ROUTES = [
     ("PUT", re.compile(_FUNCTION + r"/concurrency/?$"), "put_reserved"),
     ("DELETE", re.compile(_FUNCTION + r"/concurrency/?$"), "delete_reserved"),
     ("GET", re.compile(r"/(?P<api>[0-9-]+)/account-settings/?$"), "account_settings"),
+    ("PUT", re.compile(_FUNCTION + r"/recursion-config/?$"), "put_recursion_config"),
+    ("GET", re.compile(_FUNCTION + r"/recursion-config/?$"), "get_recursion_config"),
     ("DELETE", re.compile(_FUNCTION + r"/?$"), "delete_function"),
     ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/?$"), "check_configuration"),
     ("PUT", re.compile(_FUNCTION + r"/configuration/?$"), "check_configuration"),
@@ -108,12 +111,17 @@ class LambdaApiMiddleware:
                 raise RequestEntityTooLargeError(
                     f"Request must be smaller than {ASYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation")
             arn = fn.function_arn if qualifier else self._bridge.service._arn(fn.function_name)
-            request_id = self._invoker.submit(name=fn.function_name, qualifier=qualifier, function_arn=arn, payload=body)
+            # A stopped recursive invocation is stopped in the queue, not here: the caller gets its 202.
+            request_id = self._invoker.submit(name=fn.function_name, qualifier=qualifier, function_arn=arn,
+                                              payload=body, trace_header=current_trace_header())
             return 202, {"x-amzn-RequestId": request_id}, b""
         client_context = environ.get("HTTP_X_AMZ_CLIENT_CONTEXT")
         if client_context:
             client_context = base64.b64decode(client_context).decode("utf-8", errors="replace")
-        result = self._bridge.invoke(fn, body or b"{}", client_context=client_context)
+        # Loops of Lambda functions invoking each other synchronously are detected too
+        # (invocation-recursion.html): RecursiveInvocationException goes back to the caller.
+        result = self._bridge.invoke(fn, body or b"{}", client_context=client_context,
+                                     trace_header=current_trace_header())
         # The log stream names the execution environment; AWS does not send it (lambda_lab's own header).
         headers = {"X-Amz-Executed-Version": version, "X-Lambda-Lab-Log-Stream": result.log_stream,
                    "x-amzn-RequestId": result.request_id}
@@ -132,7 +140,8 @@ class LambdaApiMiddleware:
             raise RequestEntityTooLargeError(
                 f"Request must be smaller than {ASYNC_PAYLOAD_LIMIT} bytes for the InvokeAsync operation")
         request_id = self._invoker.submit(name=fn.function_name, qualifier=qualifier,
-                                          function_arn=self._bridge.service._arn(fn.function_name), payload=body)
+                                          function_arn=self._bridge.service._arn(fn.function_name), payload=body,
+                                          trace_header=current_trace_header())
         return 202, {"x-amzn-RequestId": request_id}, json.dumps({"Status": 202}).encode()
 
     # -- CreateEventSourceMapping / UpdateEventSourceMapping ---------------------------------
@@ -240,6 +249,29 @@ class LambdaApiMiddleware:
                              "FunctionCount": len(functions)},
         }
         return 200, {}, json.dumps(settings).encode()
+
+    # -- recursive loop detection: https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionRecursionConfig.html
+
+    def put_recursion_config(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        fn = self._unqualified(match, environ)
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            request = {}
+        value = request.get("RecursiveLoop") if isinstance(request, dict) else None
+        set_recursive_loop(fn, value)
+        return 200, {}, json.dumps({"RecursiveLoop": value}).encode()
+
+    def get_recursion_config(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        return 200, {}, json.dumps({"RecursiveLoop": recursive_loop_of(self._unqualified(match, environ))}).encode()
+
+    def _unqualified(self, match: re.Match, environ: dict):
+        """The function a function-level setting belongs to (a version or alias has none of its own)."""
+        name, qualifier = _name_and_qualifier(match, environ)
+        if qualifier:
+            raise _InvalidParameter(f"The recursion config belongs to the function, not to a version or alias: "
+                                    f"give {name!r} without ':{qualifier}'.")
+        return self._bridge.resolve(name)
 
     # -- configuration: checked as AWS checks it; DeadLetterConfig kept (moto 5.2.5 drops it) --
 

@@ -8,6 +8,12 @@ becomes visible again after the queue's visibility timeout and, past the queue's
 ``maxReceiveCount``, moves to its dead-letter queue (moto's SQS does both). With
 ``ReportBatchItemFailures`` only the messages the function names are kept. With ``FilterCriteria``,
 messages that match no filter are deleted unseen (event_filter.py). We poll, as AWS does.
+
+Recursive loop detection (invocation-recursion.html): a batch runs in the chain of requests its
+messages' ``AWSTraceHeader`` names (for a mixed batch, the one furthest along: recursion.py). When
+Lambda stops it, "it returns a RecursiveInvocationException to the event source mapping": the batch
+stays on the queue, comes back after the visibility timeout and is stopped again, until the
+queue's ``maxReceiveCount`` moves it to the queue's dead-letter queue.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 from ...errors import LambdaLabError, ResourceNotFoundError, TooManyRequestsError
 from .bridge import MotoLambdaBridge
 from .event_filter import patterns_of, record_matches
+from .recursion import longest_chain
 
 __all__ = ["SqsEventSourcePollers"]
 
@@ -92,14 +99,16 @@ class _Poller:
                 return backoff
         event = {"Records": [sqs_record(m, self._queue_arn, self._region) for m in messages]}
         fn = self._bridge.resolve(self.esm.function_arn)
+        headers = (m.get("Attributes", {}).get("AWSTraceHeader") for m in messages)
+        chain = longest_chain(headers, fn.function_arn)
         try:
-            result = self._bridge.invoke(fn, json.dumps(event).encode())
+            result = self._bridge.invoke(fn, json.dumps(event).encode(), trace_header=chain)
         except TooManyRequestsError:
             # Throttled: the batch returns after its visibility timeout; poll more slowly meanwhile.
             backoff = min(max(backoff * 2, 0.05), 1.0)
             self._stop.wait(backoff)
             return backoff
-        except LambdaLabError:
+        except LambdaLabError:   # RecursiveInvocationException among them: the batch stays on the queue
             return backoff
         if result.error is None:
             self._delete([m for m in messages if m["MessageId"] not in self._failed_ids(result, messages)])

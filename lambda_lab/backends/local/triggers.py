@@ -8,6 +8,10 @@
 - DynamoDB streams are read by Lambda in the background, in order, retrying a failed batch:
   moto calls inline inside the table write, so we queue the batch per function and return.
 - moto's ReceiveMessage can hand one message to two concurrent receivers; we make each look atomic.
+- S3, SNS and SQS keep the sender's chain of requests for recursive loop detection (recursion.py):
+  the S3 and SNS events carry the X-Amzn-Trace-Id of the request that caused them, and SendMessage
+  stores it as the message's ``AWSTraceHeader`` system attribute, as SQS does with a traced send.
+  EventBridge and DynamoDB streams do not: AWS does not detect loops through them.
 Each moto function replaced here is private API; moto is pinned and tests cover every path.
 """
 
@@ -34,6 +38,7 @@ from ...runtime.logs import iso_timestamp
 from .async_invoke import AsyncInvoker
 from .bridge import MotoLambdaBridge
 from .event_filter import patterns_of, split_records
+from .recursion import current_trace_header
 
 __all__ = ["TriggerRouter"]
 
@@ -51,14 +56,18 @@ class TriggerRouter:
 
     # -- dispatch ------------------------------------------------------------------------
 
-    def invoke_async(self, function_arn: str, event: dict) -> str:
-        """Queue an asynchronous invocation of a function named by ARN (maybe qualified)."""
+    def invoke_async(self, function_arn: str, event: dict, trace_header: str | None = None) -> str:
+        """Queue an asynchronous invocation of a function named by ARN (maybe qualified).
+
+        ``trace_header``: the chain of requests the event belongs to, for the services whose
+        loops Lambda detects (S3, SNS); None starts a new chain.
+        """
         parts = function_arn.split(":")
         name = parts[6] if len(parts) > 6 else function_arn
         qualifier = parts[7] if len(parts) > 7 else None
         fn = self._bridge.resolve(name, qualifier)
         return self._invoker.submit(name=fn.function_name, qualifier=qualifier, function_arn=function_arn,
-                                    payload=json.dumps(event).encode())
+                                    payload=json.dumps(event).encode(), trace_header=trace_header)
 
     def stream_batch(self, fn, event: dict) -> None:
         self._streams.put(fn, event)
@@ -76,7 +85,9 @@ class TriggerRouter:
         _originals["rule_send"] = moto_events.Rule.send_to_targets
         _originals["create_esm"] = LambdaBackend.create_event_source_mapping
         _originals["receive"] = moto_sqs.SQSBackend.receive_message
+        _originals["send"] = moto_sqs.SQSBackend.send_message
         moto_sqs.SQSBackend.receive_message = _receive_message
+        moto_sqs.SQSBackend.send_message = _send_message
         moto_s3_notifications._get_s3_event = _s3_event
         moto_s3_notifications._invoke_awslambda = _s3_invoke
         moto_sns.Subscription.publish = _sns_publish
@@ -121,7 +132,7 @@ def _s3_invoke(account_id, event_body, fn_arn, region_name):
     if router is None:
         return _originals["s3_invoke"](account_id, event_body, fn_arn, region_name)
     try:
-        router.invoke_async(fn_arn, event_body)
+        router.invoke_async(fn_arn, event_body, trace_header=current_trace_header())
     except LambdaLabError:
         pass  # as on AWS, a notification to a missing function does not fail the upload
 
@@ -163,7 +174,7 @@ def _sns_publish(self, message, message_id, subject=None, message_attributes=Non
         },
     }]}
     try:
-        router.invoke_async(self.endpoint, event)
+        router.invoke_async(self.endpoint, event, trace_header=current_trace_header())
     except LambdaLabError:
         pass
     return None
@@ -225,6 +236,19 @@ def _create_esm(self, spec):
 
 
 _receive_lock = threading.Lock()
+
+
+def _send_message(self, queue_name, message_body, message_attributes=None, delay_seconds=None,
+                  deduplication_id=None, group_id=None, system_attributes=None, validate_group_id=True):
+    """moto's SendMessage, keeping the sender's trace header as ``AWSTraceHeader`` (unless the
+    sender set that attribute itself), so the chain of requests survives the queue. Also covers
+    SendMessageBatch and deliveries from SNS and S3, which moto makes through this method."""
+    header = current_trace_header()
+    if header and _active is not None and not (system_attributes or {}).get("AWSTraceHeader"):
+        system_attributes = {**(system_attributes or {}),
+                             "AWSTraceHeader": {"DataType": "String", "StringValue": header}}
+    return _originals["send"](self, queue_name, message_body, message_attributes, delay_seconds,
+                              deduplication_id, group_id, system_attributes, validate_group_id)
 
 
 def _receive_message(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None):
