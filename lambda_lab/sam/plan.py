@@ -22,12 +22,38 @@ NO_VALUE = object()
 
 
 
-_REFERENCE = re.compile(r'"Ref": "(\w+)"|"Fn::GetAtt": \["(\w+)"|"Fn::GetAtt": "(\w+)\.|\$\{(\w+)[.}]')
+_SUB_NAME = re.compile(r"\$\{([^!}][^}]*)\}")
 
 
 def references(node: Any) -> set[str]:
-    """Logical ids a value refers to (Ref, GetAtt, and ${...} inside Sub; a Sub's own variables too)."""
-    return {next(group for group in match.groups() if group) for match in _REFERENCE.finditer(json.dumps(node))}
+    """Logical ids a value refers to: Ref, Fn::GetAtt, and ${...} inside Fn::Sub (not the Sub's own variables)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            if len(node) == 1 and "Ref" in node and isinstance(node["Ref"], str):
+                found.add(node["Ref"])
+            elif len(node) == 1 and "Fn::GetAtt" in node:
+                target = node["Fn::GetAtt"]
+                name = target.split(".", 1)[0] if isinstance(target, str) else target[0] if target else None
+                if isinstance(name, str):
+                    found.add(name)
+            elif len(node) == 1 and "Fn::Sub" in node:
+                value = node["Fn::Sub"]
+                text, variables = (value, {}) if isinstance(value, str) else (value[0], value[1] if len(value) > 1 else {})
+                for match in _SUB_NAME.finditer(text if isinstance(text, str) else ""):
+                    name = match[1].split(".", 1)[0]
+                    if name not in (variables or {}) and not name.startswith("AWS::"):
+                        found.add(name)
+                walk(variables)
+            else:
+                for value in node.values():
+                    walk(value)
+    walk(node)
+    return found
 
 
 def depends(resource: dict) -> list[str]:

@@ -45,11 +45,64 @@ def _rest_api(lab: "Lab", p: dict) -> tuple[dict, list]:
             if child not in ids:
                 ids[child] = apigateway.create_resource(restApiId=api_id, parentId=ids[parent], pathPart=part)["id"]
             parent = child
-        apigateway.put_method(restApiId=api_id, resourceId=ids[parent], httpMethod=method, authorizationType="NONE")
-        apigateway.put_integration(restApiId=api_id, resourceId=ids[parent], httpMethod=method,
-                                   type=integration["type"].upper(), uri=integration["uri"],
-                                   integrationHttpMethod=integration.get("httpMethod", "POST"))
+        _put_method(apigateway, api_id, ids[parent], method, {"AuthorizationType": "NONE"},
+                    _integration_from_openapi(integration))
     return {"Ref": api_id, "RootResourceId": ids["/"]}, [("apigateway", "delete_rest_api", {"restApiId": api_id})]
+
+
+def _integration_from_openapi(integration: dict) -> dict:
+    """An OpenAPI ``x-amazon-apigateway-integration`` in CloudFormation's Integration shape."""
+    responses = [{"StatusCode": str(response.get("statusCode", "200")),
+                  **({"SelectionPattern": pattern} if pattern != "default" else {}),
+                  "ResponseTemplates": response.get("responseTemplates"),
+                  "ResponseParameters": response.get("responseParameters")}
+                 for pattern, response in (integration.get("responses") or {}).items()]
+    return {"Type": integration["type"], "Uri": integration.get("uri"),
+            "IntegrationHttpMethod": integration.get("httpMethod"),
+            "RequestTemplates": integration.get("requestTemplates"),
+            "RequestParameters": integration.get("requestParameters"),
+            "PassthroughBehavior": integration.get("passthroughBehavior"),
+            "Credentials": integration.get("credentials"), "IntegrationResponses": responses}
+
+
+def _put_method(apigateway, api_id: str, resource_id: str, method: str, settings: dict, integration: dict | None,
+                method_responses: list | None = None) -> None:
+    """One method with its integration, integration responses and method responses (CloudFormation's shapes)."""
+    def given(**values):
+        return {k: v for k, v in values.items() if v is not None}
+    apigateway.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method, **given(
+        authorizationType=settings.get("AuthorizationType") or "NONE", apiKeyRequired=settings.get("ApiKeyRequired"),
+        operationName=settings.get("OperationName"), requestParameters=settings.get("RequestParameters")))
+    for response in method_responses or []:
+        apigateway.put_method_response(restApiId=api_id, resourceId=resource_id, httpMethod=method, **given(
+            statusCode=str(response["StatusCode"]),
+            responseParameters={k: bool(v) for k, v in (response.get("ResponseParameters") or {}).items()} or None))
+    if not integration:
+        return
+    kind = str(integration.get("Type", "AWS_PROXY")).upper()
+    apigateway.put_integration(restApiId=api_id, resourceId=resource_id, httpMethod=method, **given(
+        type=kind, uri=integration.get("Uri"),
+        integrationHttpMethod=integration.get("IntegrationHttpMethod") or ("POST" if kind != "MOCK" else None),
+        requestTemplates=integration.get("RequestTemplates"), requestParameters=integration.get("RequestParameters"),
+        passthroughBehavior=integration.get("PassthroughBehavior"), credentials=integration.get("Credentials"),
+        timeoutInMillis=integration.get("TimeoutInMillis")))
+    for response in integration.get("IntegrationResponses") or []:
+        apigateway.put_integration_response(restApiId=api_id, resourceId=resource_id, httpMethod=method, **given(
+            statusCode=str(response.get("StatusCode", "200")), selectionPattern=response.get("SelectionPattern"),
+            responseTemplates=response.get("ResponseTemplates"), responseParameters=response.get("ResponseParameters"),
+            contentHandling=response.get("ContentHandling")))
+
+
+def _api_resource(lab: "Lab", p: dict) -> tuple[dict, list]:
+    made = lab.client("apigateway").create_resource(restApiId=p["RestApiId"], parentId=p["ParentId"],
+                                                    pathPart=p["PathPart"])
+    return {"Ref": made["id"], "ResourceId": made["id"]}, []   # deleted with its API
+
+
+def _api_method(lab: "Lab", p: dict) -> tuple[dict, list]:
+    _put_method(lab.client("apigateway"), p["RestApiId"], p["ResourceId"], p["HttpMethod"].upper(), p,
+                p.get("Integration"), p.get("MethodResponses"))
+    return {"Ref": f"{p['ResourceId']}-{p['HttpMethod'].upper()}"}, []   # deleted with its API
 
 
 def _http_api(lab: "Lab", p: dict) -> tuple[dict, list]:
@@ -302,6 +355,8 @@ def _environment(environment: dict) -> dict:
 PROVIDERS: dict[str, Provider] = {
     "AWS::ApiGateway::RestApi": _rest_api,
     "AWS::ApiGatewayV2::Api": _http_api,
+    "AWS::ApiGateway::Resource": _api_resource,
+    "AWS::ApiGateway::Method": _api_method,
     "AWS::ApiGateway::Deployment": _call("apigateway", "create_deployment", lambda p: {
         "restApiId": p["RestApiId"], "stageName": p.get("StageName"), "description": p.get("Description")},
         lambda p, r: r["id"]),

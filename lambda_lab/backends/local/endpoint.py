@@ -116,7 +116,8 @@ class LocalEndpoint:
                                                clock=self.clock)
         self.logging_config = LoggingConfigMiddleware(self.api, bridge=self.bridge)
         self.durable_api = DurableApiMiddleware(self.logging_config, service=self.durable, bridge=self.bridge)
-        self.http = HttpFront(self.durable_api, bridge=self.bridge, account_id=ACCOUNT_ID, region=region)
+        self.http = HttpFront(self.durable_api, bridge=self.bridge, account_id=ACCOUNT_ID, region=region,
+                              credentials=LOCAL_CREDENTIALS)
         late.app = TraceHeaderMiddleware(self.http)   # each request's X-Amzn-Trace-Id: recursion.py
         self.bridge.install()
         self.triggers = TriggerRouter(bridge=self.bridge, invoker=self.invoker, region=region, account_id=ACCOUNT_ID)

@@ -7,7 +7,8 @@ lab's endpoint, so ``requests.get(url)`` or a browser reaches the handler:
     {endpoint}/_aws/execute-api/{api-id}/{path}             HTTP API, $default stage (format 2.0)
     {endpoint}/_aws/lambda-url/{url-id}/{path}              function URL (format 2.0)
 
-Only Lambda proxy integrations (``AWS_PROXY``) are served. The handler's ``statusCode``,
+Lambda proxy integrations (``AWS_PROXY``) are served here; a REST API's MOCK and AWS integrations,
+with their mapping templates, in ``rest_integrations``. The handler's ``statusCode``,
 ``headers``, ``cookies`` and ``body`` (base64 when ``isBase64Encoded``) become the HTTP response;
 a handler error or an invalid response is API Gateway's ``502 {"message": "Internal server error"}``.
 https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
@@ -18,12 +19,16 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
+import uuid
 from http import HTTPStatus
 from typing import Callable, Iterable
+from urllib.parse import parse_qs
 
 from ... import events
 from ...errors import LambdaLabError, TooManyRequestsError
 from .bridge import MotoLambdaBridge
+from .rest_integrations import NonProxyIntegration, RestRequest, send_signed
 
 __all__ = ["HttpFront", "API_PREFIX", "URL_PREFIX", "api_url", "status_line"]
 
@@ -36,8 +41,10 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 
 
 class HttpFront:
-    def __init__(self, app: Callable, *, bridge: MotoLambdaBridge, account_id: str, region: str):
+    def __init__(self, app: Callable, *, bridge: MotoLambdaBridge, account_id: str, region: str,
+                 credentials: dict[str, str] | None = None):
         self._app = app
+        self._credentials = credentials or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
         self._bridge = bridge
         self._account_id = account_id
         self._region = region
@@ -92,6 +99,8 @@ class HttpFront:
         integration = getattr(api_method, "method_integration", None)
         if integration is None:
             return _message(403, "Missing Authentication Token")
+        if (integration.integration_type or "").upper() != "AWS_PROXY":
+            return self._non_proxy(environ, api, stage, template, sub_path, parameters, integration)
         fn = self._proxy_function(integration.integration_type, integration.uri)
         query, headers, body, is_base64 = _request(environ)
         event = events.api_gateway(method, "/" + sub_path, query=query, headers=headers, body=body,
@@ -100,6 +109,32 @@ class HttpFront:
                                    source_ip=environ.get("REMOTE_ADDR"),
                                    user_agent=environ.get("HTTP_USER_AGENT", ""))
         return _proxy_response(self._bridge.invoke(fn, json.dumps(event).encode()), "1.0")
+
+    def _non_proxy(self, environ: dict, api, stage: str, template: str, sub_path: str, parameters: dict,
+                   integration) -> Response:
+        """A MOCK or AWS integration, with its mapping templates (rest_integrations)."""
+        query, headers, body, is_base64 = _request(environ)
+        if is_base64:
+            body = base64.b64decode(body or "").decode("utf-8", errors="replace")
+        request_id = str(uuid.uuid4())
+        context = {"requestId": request_id, "extendedRequestId": request_id, "accountId": self._account_id,
+                   "apiId": api.id, "httpMethod": environ["REQUEST_METHOD"], "resourcePath": template,
+                   "path": f"/{stage}/{sub_path}", "stage": stage, "requestTimeEpoch": int(time.time() * 1000),
+                   "identity": {"sourceIp": environ.get("REMOTE_ADDR", ""),
+                                "userAgent": environ.get("HTTP_USER_AGENT", "")}}
+        request = RestRequest(method=environ["REQUEST_METHOD"], path="/" + sub_path, body=body or "",
+                              path_parameters=parameters or {}, query={k: v[-1] for k, v in parse_qs(query).items()},
+                              headers={k: v[-1] for k, v in headers.items()}, context=context,
+                              stage_variables=dict(getattr(api.stages.get(stage), "variables", None) or {}))
+        host = f"http://{environ.get('HTTP_HOST', 'localhost')}"
+
+        def invoke_function(arn: str, payload: bytes, asynchronous: bool):
+            return self._bridge.invoke(self._bridge.resolve(arn), payload, asynchronous=asynchronous)
+
+        def call_service(service: str, method: str, path: str, call_headers: dict, data: bytes):
+            return send_signed(service, self._region, self._credentials, method, host + path, call_headers, data)
+        return NonProxyIntegration(invoke_function=invoke_function, call_service=call_service).serve(
+            integration, request)
 
     def _http_api(self, environ: dict, api, remainder: str) -> Response:
         first, _, after = remainder.partition("/")
