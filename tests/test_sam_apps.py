@@ -33,7 +33,6 @@ KNOWN_GAPS: dict[str, str] = {
     "apigw_resource_policy": "an API's ResourcePolicy is not enforced: a denied caller gets 200",
     "blank_python": "its layer folder package/ is made by the app's own build script, not by sam build",
     "comprehend_language": "Amazon Comprehend is not emulated: the function's call fails (502)",
-    "httpapi_fifo_sqs_sns": "an HTTP API integration defined in an included OpenAPI body without a uri (SQS) fails",
 }
 
 
@@ -114,7 +113,8 @@ class _Steps:
     def sqs_send(self, step):
         url = self.physical(step["queue_resource"])
         body = step["body"] if isinstance(step["body"], str) else json.dumps(step["body"])
-        extra = {k: step[k] for k in ("MessageGroupId", "MessageDeduplicationId") if k in step}
+        extra = {api: step[key] for key, api in (("message_group_id", "MessageGroupId"),
+                                                 ("message_deduplication_id", "MessageDeduplicationId")) if key in step}
         self.lab.client("sqs").send_message(QueueUrl=url, MessageBody=body, **extra)
 
     def sns_publish(self, step):

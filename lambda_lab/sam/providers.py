@@ -112,9 +112,13 @@ def _http_api(lab: "Lab", p: dict) -> tuple[dict, list]:
     api = v2.create_api(Name=p.get("Name") or (body.get("info") or {}).get("title") or p["_id"], ProtocolType="HTTP",
                         **({"CorsConfiguration": cors} if cors else {}))
     for path, method, integration in _operations(body):
+        settings = {"IntegrationSubtype": integration.get("integrationSubtype"),
+                    "IntegrationUri": integration.get("uri"), "CredentialsArn": integration.get("credentials"),
+                    "RequestParameters": integration.get("requestParameters"),
+                    "ConnectionType": integration.get("connectionType")}
         made = v2.create_integration(ApiId=api["ApiId"], IntegrationType=integration["type"].upper(),
-                                     IntegrationUri=integration["uri"],
-                                     PayloadFormatVersion=integration.get("payloadFormatVersion", "2.0"))
+                                     PayloadFormatVersion=integration.get("payloadFormatVersion", "2.0"),
+                                     **{k: v for k, v in settings.items() if v is not None})
         v2.create_route(ApiId=api["ApiId"], RouteKey="$default" if path == "$default" else f"{method} {path}",
                         Target=f"integrations/{made['IntegrationId']}")
     return ({"Ref": api["ApiId"], "ApiId": api["ApiId"], "ApiEndpoint": api.get("ApiEndpoint")},

@@ -58,8 +58,9 @@ class SamStack:
             raise LambdaLabError(f"Name one of this stack's APIs, e.g. stack.api_url({apis[0].logical_id!r}) "
                                  f"(APIs: {[r.logical_id for r in apis]})." if apis else "This stack has no API.")
         api = chosen[0]
-        if api.type == "AWS::ApiGatewayV2::Api":
-            return self.lab.api_url(api.physical_id)    # an HTTP API's $default stage
+        if api.type == "AWS::ApiGatewayV2::Api":   # its $default stage answers at the root, others at /<stage>
+            named = [s["StageName"] for s in self.lab.client("apigatewayv2").get_stages(ApiId=api.physical_id)["Items"]]
+            return self.lab.api_url(api.physical_id, None if "$default" in named or not named else named[0])
         stages = [s["stageName"] for s in self.lab.client("apigateway").get_stages(restApiId=api.physical_id)["item"]]
         if not stages:
             raise LambdaLabError(f"The REST API {api.logical_id} is not deployed to any stage.")

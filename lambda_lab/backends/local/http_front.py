@@ -28,6 +28,7 @@ from urllib.parse import parse_qs
 from ... import events
 from ...errors import LambdaLabError, TooManyRequestsError
 from .bridge import MotoLambdaBridge
+from .http_api_integrations import SubtypeError, call_subtype
 from .rest_integrations import NonProxyIntegration, RestRequest, send_signed
 
 __all__ = ["HttpFront", "API_PREFIX", "URL_PREFIX", "api_url", "status_line"]
@@ -45,6 +46,7 @@ class HttpFront:
                  credentials: dict[str, str] | None = None):
         self._app = app
         self._credentials = credentials or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        self._clients: dict[tuple[str, str], object] = {}
         self._bridge = bridge
         self._account_id = account_id
         self._region = region
@@ -136,6 +138,34 @@ class HttpFront:
         return NonProxyIntegration(invoke_function=invoke_function, call_service=call_service).serve(
             integration, request)
 
+    def _service_integration(self, environ: dict, api, stage: str, integration, route, parameters, query: str,
+                             headers: dict, body, is_base64: bool) -> tuple[int, bytes]:
+        """An HTTP API's AWS service integration (http_api_integrations)."""
+        if is_base64:
+            body = base64.b64decode(body or "").decode("utf-8", errors="replace")
+        request_id = str(uuid.uuid4())
+        request = {"body": body or "", "header": {k: v[-1] for k, v in headers.items()},
+                   "querystring": {k: v[-1] for k, v in parse_qs(query).items()}, "path": parameters or {},
+                   "context": {"requestId": request_id, "apiId": api.api_id, "stage": stage,
+                               "routeKey": route.route_key, "accountId": self._account_id,
+                               "httpMethod": environ["REQUEST_METHOD"],
+                               "identity": {"sourceIp": environ.get("REMOTE_ADDR", "")}},
+                   "stageVariables": dict(getattr(api.stages.get(stage), "stage_variables", None) or {})}
+        host = f"http://{environ.get('HTTP_HOST', 'localhost')}"
+        try:
+            return call_subtype(integration.integration_subtype, integration.request_parameters or {}, request,
+                                lambda service: self._client(host, service))
+        except SubtypeError as exc:
+            return 500, json.dumps({"message": f"Internal Server Error: {exc}"}).encode()
+
+    def _client(self, host: str, service: str):
+        key = (host, service)
+        if key not in self._clients:
+            import boto3
+            self._clients[key] = boto3.session.Session(region_name=self._region, **self._credentials).client(
+                service, endpoint_url=host)
+        return self._clients[key]
+
     def _http_api(self, environ: dict, api, remainder: str) -> Response:
         first, _, after = remainder.partition("/")
         stage, sub_path = (first, after) if first in api.stages and first != "$default" else ("$default", remainder)
@@ -162,8 +192,15 @@ class HttpFront:
         integration = api.integrations.get((route.target or "").split("/")[-1])
         if integration is None:
             return _message(500, "Internal Server Error")
-        fn = self._proxy_function(integration.integration_type, integration.integration_uri)
         query, headers, body, is_base64 = _request(environ)
+        if getattr(integration, "integration_subtype", None):
+            status, answer = self._service_integration(environ, api, stage, integration, route, parameters,
+                                                       query, headers, body, is_base64)
+            response_headers = [("Content-Type", "application/json")]
+            if cors:
+                response_headers += _cors_headers(cors, origin, preflight=False) if origin else []
+            return status, response_headers, answer
+        fn = self._proxy_function(integration.integration_type, integration.integration_uri)
         version = integration.payload_format_version or "2.0"
         common = dict(query=query, headers=headers, body=body, is_base64=is_base64, api_id=api.api_id,
                       region=self._region, account_id=self._account_id, source_ip=environ.get("REMOTE_ADDR"),
