@@ -29,7 +29,6 @@ KNOWN_GAPS: dict[str, str] = {
     "alb_lambda_python": "AWS::ResourceGroups::Group and ApplicationInsights, which moto cannot create, are refused",
     "apigw_ddb_kinesis_lambda": "a table's KinesisStreamSpecification is refused: the lab does not stream table "
                                 "changes to Kinesis",
-    "apigw_data_validation": "API Gateway request validation (RequestModel) is not enforced: a bad body gets 200",
     "apigw_resource_policy": "an API's ResourcePolicy is not enforced: a denied caller gets 200",
     "blank_python": "its layer folder package/ is made by the app's own build script, not by sam build",
     "comprehend_language": "Amazon Comprehend is not emulated: the function's call fails (502)",

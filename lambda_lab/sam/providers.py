@@ -24,13 +24,47 @@ _HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "x-
 Provider = Callable[["Lab", dict], tuple[dict, list]]
 
 
-def _operations(body: dict) -> Iterator[tuple[str, str, dict]]:
-    """(path, METHOD, x-amazon-apigateway-integration) for each operation of an OpenAPI body."""
+def _operations(body: dict) -> Iterator[tuple[str, str, dict, dict]]:
+    """(path, METHOD, x-amazon-apigateway-integration, operation) for each operation of an OpenAPI body."""
     for path, item in (body.get("paths") or {}).items():
         for method, operation in item.items():
             integration = operation.get("x-amazon-apigateway-integration") if isinstance(operation, dict) else None
             if method.lower() in _HTTP_METHODS and integration:
-                yield path, "ANY" if method.startswith("x-") else method.upper(), integration
+                yield path, "ANY" if method.startswith("x-") else method.upper(), integration, operation
+
+
+def _models_and_validators(apigateway, api_id: str, body: dict) -> dict[str, str]:
+    """An OpenAPI body's models (definitions / components.schemas) and request validators; validator ids by name."""
+    schemas = body.get("definitions") or (body.get("components") or {}).get("schemas") or {}
+    for name, schema in schemas.items():
+        apigateway.create_model(restApiId=api_id, name=name, contentType="application/json", schema=json.dumps(schema))
+    return {name: apigateway.create_request_validator(
+                restApiId=api_id, name=name, validateRequestBody=bool(v.get("validateRequestBody")),
+                validateRequestParameters=bool(v.get("validateRequestParameters")))["id"]
+            for name, v in (body.get("x-amazon-apigateway-request-validators") or {}).items()}
+
+
+def _method_settings(body: dict, operation: dict, validators: dict[str, str]) -> dict:
+    """A method's validator, request models and required parameters, from its OpenAPI operation."""
+    settings: dict[str, Any] = {"AuthorizationType": "NONE"}
+    validator = operation.get("x-amazon-apigateway-request-validator") or body.get("x-amazon-apigateway-request-validator")
+    if validator in validators:
+        settings["RequestValidatorId"] = validators[validator]
+    models, parameters = {}, {}
+    for parameter in operation.get("parameters") or []:
+        where = {"query": "querystring", "header": "header", "path": "path"}.get(parameter.get("in"))
+        if parameter.get("in") == "body" and "$ref" in (parameter.get("schema") or {}):
+            models["application/json"] = parameter["schema"]["$ref"].rsplit("/", 1)[-1]
+        elif where:
+            parameters[f"method.request.{where}.{parameter['name']}"] = bool(parameter.get("required"))
+    for content_type, media in ((operation.get("requestBody") or {}).get("content") or {}).items():
+        if "$ref" in (media.get("schema") or {}):
+            models[content_type] = media["schema"]["$ref"].rsplit("/", 1)[-1]
+    if models:
+        settings["RequestModels"] = models
+    if parameters:
+        settings["RequestParameters"] = parameters
+    return settings
 
 
 def _rest_api(lab: "Lab", p: dict) -> tuple[dict, list]:
@@ -38,14 +72,15 @@ def _rest_api(lab: "Lab", p: dict) -> tuple[dict, list]:
     api_id = apigateway.create_rest_api(name=p.get("Name") or (body.get("info") or {}).get("title") or p["_id"],
                                         description=p.get("Description", ""))["id"]
     ids = {r["path"]: r["id"] for r in apigateway.get_resources(restApiId=api_id)["items"]}
-    for path, method, integration in _operations(body):
+    validators = _models_and_validators(apigateway, api_id, body)
+    for path, method, integration, operation in _operations(body):
         parent = "/"
         for part in [part for part in path.split("/") if part]:
             child = parent.rstrip("/") + "/" + part
             if child not in ids:
                 ids[child] = apigateway.create_resource(restApiId=api_id, parentId=ids[parent], pathPart=part)["id"]
             parent = child
-        _put_method(apigateway, api_id, ids[parent], method, {"AuthorizationType": "NONE"},
+        _put_method(apigateway, api_id, ids[parent], method, _method_settings(body, operation, validators),
                     _integration_from_openapi(integration))
     return {"Ref": api_id, "RootResourceId": ids["/"]}, [("apigateway", "delete_rest_api", {"restApiId": api_id})]
 
@@ -72,7 +107,8 @@ def _put_method(apigateway, api_id: str, resource_id: str, method: str, settings
         return {k: v for k, v in values.items() if v is not None}
     apigateway.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method, **given(
         authorizationType=settings.get("AuthorizationType") or "NONE", apiKeyRequired=settings.get("ApiKeyRequired"),
-        operationName=settings.get("OperationName"), requestParameters=settings.get("RequestParameters")))
+        operationName=settings.get("OperationName"), requestParameters=settings.get("RequestParameters"),
+        requestModels=settings.get("RequestModels"), requestValidatorId=settings.get("RequestValidatorId")))
     for response in method_responses or []:
         apigateway.put_method_response(restApiId=api_id, resourceId=resource_id, httpMethod=method, **given(
             statusCode=str(response["StatusCode"]),
@@ -111,7 +147,7 @@ def _http_api(lab: "Lab", p: dict) -> tuple[dict, list]:
                                           for k, v in (body.get("x-amazon-apigateway-cors") or {}).items()}
     api = v2.create_api(Name=p.get("Name") or (body.get("info") or {}).get("title") or p["_id"], ProtocolType="HTTP",
                         **({"CorsConfiguration": cors} if cors else {}))
-    for path, method, integration in _operations(body):
+    for path, method, integration, _ in _operations(body):
         settings = {"IntegrationSubtype": integration.get("integrationSubtype"),
                     "IntegrationUri": integration.get("uri"), "CredentialsArn": integration.get("credentials"),
                     "RequestParameters": integration.get("requestParameters"),

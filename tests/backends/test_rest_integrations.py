@@ -92,6 +92,20 @@ def api(endpoint):
         "requestTemplates": {"application/json": '{"TableName": "notes", "Key": {"id": {"S": "$input.params(\'id\')"}}}'}},
         responses=[{"statusCode": "200", "responseTemplates": {
             "application/json": '{"text": "$input.path(\'$.Item.text.S\')"}'}}])
+    apigw.create_model(restApiId=api_id, name="Pet", contentType="application/json", schema=json.dumps({
+        "type": "object", "required": ["name"], "properties": {"name": {"type": "string"},
+                                                               "age": {"type": "integer", "minimum": 0}}}))
+    validator = apigw.create_request_validator(restApiId=api_id, name="all", validateRequestBody=True,
+                                               validateRequestParameters=True)["id"]
+    pets = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="pets")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=pets, httpMethod="POST", authorizationType="NONE",
+                     requestValidatorId=validator, requestModels={"application/json": "Pet"},
+                     requestParameters={"method.request.querystring.shop": True,
+                                        "method.request.header.X-Note": False})
+    apigw.put_integration(restApiId=api_id, resourceId=pets, httpMethod="POST", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_integration_response(restApiId=api_id, resourceId=pets, httpMethod="POST", statusCode="200",
+                                   responseTemplates={"application/json": '{"ok": true}'})
     apigw.create_deployment(restApiId=api_id, stageName="prod")
     endpoint.queue_url = queue_url
     return endpoint.api_url(api_id, "prod")
@@ -143,6 +157,16 @@ def test_a_dynamodb_integration_reads_the_item(api, endpoint):
     endpoint.client("dynamodb").put_item(TableName="notes", Item={"id": {"S": "n1"}, "text": {"S": "remember"}})
     response = requests.get(f"{api}/notes/n1")
     assert response.status_code == 200 and response.json() == {"text": "remember"}
+
+
+def test_request_validation_refuses_before_the_integration_runs(api):
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html
+    assert requests.post(f"{api}/pets?shop=1", json={"name": "Rex", "age": 3}).json() == {"ok": True}
+    missing = requests.post(f"{api}/pets", json={"name": "Rex"})
+    assert missing.status_code == 400 and missing.json() == {"message": "Missing required request parameters: [shop]"}
+    for bad in ({"age": 3}, {"name": "Rex", "age": -1}, {"name": 7}):
+        invalid = requests.post(f"{api}/pets?shop=1", json=bad)
+        assert invalid.status_code == 400 and invalid.json() == {"message": "Invalid request body"}, bad
 
 
 # -- the template language, on the reference's own examples -------------------------------------

@@ -17,6 +17,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import time
@@ -29,6 +30,7 @@ from ... import events
 from ...errors import LambdaLabError, TooManyRequestsError
 from .bridge import MotoLambdaBridge
 from .http_api_integrations import SubtypeError, call_subtype
+from .request_validation import refusal
 from .rest_integrations import NonProxyIntegration, RestRequest, send_signed
 
 __all__ = ["HttpFront", "API_PREFIX", "URL_PREFIX", "api_url", "status_line"]
@@ -101,6 +103,10 @@ class HttpFront:
         integration = getattr(api_method, "method_integration", None)
         if integration is None:
             return _message(403, "Missing Authentication Token")
+        if getattr(api_method, "request_validator_id", None):
+            refused = self._validate(environ, api, api_method, parameters)
+            if refused is not None:
+                return _message(*refused)
         if (integration.integration_type or "").upper() != "AWS_PROXY":
             return self._non_proxy(environ, api, stage, template, sub_path, parameters, integration)
         fn = self._proxy_function(integration.integration_type, integration.uri)
@@ -111,6 +117,17 @@ class HttpFront:
                                    source_ip=environ.get("REMOTE_ADDR"),
                                    user_agent=environ.get("HTTP_USER_AGENT", ""))
         return _proxy_response(self._bridge.invoke(fn, json.dumps(event).encode()), "1.0")
+
+    def _validate(self, environ: dict, api, api_method, parameters: dict) -> tuple[int, str] | None:
+        """The method's request validation (request_validation); the body stays readable afterwards."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(raw)
+        content_type = (environ.get("CONTENT_TYPE") or "application/json").split(";", 1)[0].strip().lower()
+        return refusal(api, api_method, content_type=content_type, body=raw.decode("utf-8", errors="replace"),
+                       query={k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()},
+                       headers={k[5:].replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")},
+                       path_parameters=parameters or {})
 
     def _non_proxy(self, environ: dict, api, stage: str, template: str, sub_path: str, parameters: dict,
                    integration) -> Response:
