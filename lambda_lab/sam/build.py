@@ -56,8 +56,13 @@ def package(lab: "Lab", sam: dict, folder: Path, stack_name: str) -> None:
             continue  # already in S3, a {Bucket, Key} mapping, or InlineCode
         path = (folder / uri).resolve()
         if not path.exists():
+            scripts = sorted(p.name for p in folder.glob("*.sh") if uri.strip("./") and
+                             uri.strip("./").split("/")[0] in p.read_text(errors="replace"))
+            made_by = (f" The app's own script {', '.join(scripts)} makes that folder: run it "
+                       "first, then deploy." if scripts else "")
             raise LambdaLabError(f"{name}: {key} {uri!r} does not exist (looked for {path}). {key} is relative to the "
-                                 "template's folder: create that folder with your handler in it, or fix the path.")
+                                 "template's folder: create that folder with your handler in it, or fix the path."
+                                 + made_by)
         layer = key == "ContentUri"
         if (path, runtime, layer) not in built:
             zip_bytes = _built_zip(name, path, runtime, layer)

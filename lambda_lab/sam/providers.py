@@ -69,8 +69,11 @@ def _method_settings(body: dict, operation: dict, validators: dict[str, str]) ->
 
 def _rest_api(lab: "Lab", p: dict) -> tuple[dict, list]:
     apigateway, body = lab.client("apigateway"), p.get("Body") or {}
+    policy = p.get("Policy") or body.get("x-amazon-apigateway-policy")
     api_id = apigateway.create_rest_api(name=p.get("Name") or (body.get("info") or {}).get("title") or p["_id"],
-                                        description=p.get("Description", ""))["id"]
+                                        description=p.get("Description", ""),
+                                        **({"policy": policy if isinstance(policy, str) else json.dumps(policy)}
+                                           if policy else {}))["id"]
     ids = {r["path"]: r["id"] for r in apigateway.get_resources(restApiId=api_id)["items"]}
     validators = _models_and_validators(apigateway, api_id, body)
     for path, method, integration, operation in _operations(body):
@@ -396,6 +399,15 @@ PROVIDERS: dict[str, Provider] = {
     "AWS::ApiGateway::RestApi": _rest_api,
     "AWS::ApiGatewayV2::Api": _http_api,
     "AWS::ApiGateway::Resource": _api_resource,
+    "AWS::ApiGateway::Model": _call("apigateway", "create_model", lambda p: {
+        "restApiId": p["RestApiId"], "name": p.get("Name") or p["_id"], "contentType": p.get("ContentType"),
+        "description": p.get("Description"),
+        "schema": p["Schema"] if isinstance(p.get("Schema"), str) else json.dumps(p.get("Schema") or {})},
+        lambda p, r: r["name"]),
+    "AWS::ApiGateway::RequestValidator": _call("apigateway", "create_request_validator", lambda p: {
+        "restApiId": p["RestApiId"], "name": p.get("Name") or p["_id"],
+        "validateRequestBody": bool(p.get("ValidateRequestBody")),
+        "validateRequestParameters": bool(p.get("ValidateRequestParameters"))}, lambda p, r: r["id"]),
     "AWS::ApiGateway::Method": _api_method,
     "AWS::ApiGateway::Deployment": _call("apigateway", "create_deployment", lambda p: {
         "restApiId": p["RestApiId"], "stageName": p.get("StageName"), "description": p.get("Description")},

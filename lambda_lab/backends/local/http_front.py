@@ -22,6 +22,7 @@ import json
 import re
 import time
 import uuid
+from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import Callable, Iterable
 from urllib.parse import parse_qs
@@ -31,6 +32,7 @@ from ...errors import LambdaLabError, TooManyRequestsError
 from .bridge import MotoLambdaBridge
 from .http_api_integrations import SubtypeError, call_subtype
 from .request_validation import refusal
+from .resource_policy import PolicyError, denial
 from .rest_integrations import NonProxyIntegration, RestRequest, send_signed
 
 __all__ = ["HttpFront", "API_PREFIX", "URL_PREFIX", "api_url", "status_line"]
@@ -103,6 +105,10 @@ class HttpFront:
         integration = getattr(api_method, "method_integration", None)
         if integration is None:
             return _message(403, "Missing Authentication Token")
+        if getattr(api, "policy", None):
+            denied = self._resource_policy(environ, api, stage, method, sub_path)
+            if denied is not None:
+                return denied
         if getattr(api_method, "request_validator_id", None):
             refused = self._validate(environ, api, api_method, parameters)
             if refused is not None:
@@ -117,6 +123,23 @@ class HttpFront:
                                    source_ip=environ.get("REMOTE_ADDR"),
                                    user_agent=environ.get("HTTP_USER_AGENT", ""))
         return _proxy_response(self._bridge.invoke(fn, json.dumps(event).encode()), "1.0")
+
+    def _resource_policy(self, environ: dict, api, stage: str, method: str, sub_path: str) -> Response | None:
+        """API Gateway's 403 when the API's resource policy does not allow this caller (resource_policy)."""
+        prefix = f"arn:aws:execute-api:{self._region}:{self._account_id}:{api.id}"
+        now = self._bridge.service.clock.now()
+        facts = {"aws:currenttime": datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 "aws:epochtime": int(now), "aws:sourceip": environ.get("REMOTE_ADDR") or "127.0.0.1",
+                 "aws:useragent": environ.get("HTTP_USER_AGENT"), "aws:referer": environ.get("HTTP_REFERER")}
+        try:
+            message = denial(api.policy, arn=f"{prefix}/{stage}/{method}/{sub_path}", api_prefix=prefix,
+                             facts={k: v for k, v in facts.items() if v is not None})
+        except (PolicyError, ValueError) as exc:
+            return _message(500, f"Internal server error: the API's resource policy: {exc}")
+        if message is None:
+            return None
+        return 403, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")], \
+            json.dumps({"Message": message}).encode()
 
     def _validate(self, environ: dict, api, api_method, parameters: dict) -> tuple[int, str] | None:
         """The method's request validation (request_validation); the body stays readable afterwards."""
