@@ -338,6 +338,30 @@ def test_a_stack_whose_policies_are_attached_to_its_roles_deletes_cleanly(lab):
     assert policy not in {p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"]}
 
 
+def test_definition_substitutions_leave_asl_context_paths_alone(lab):
+    # Fn::Sub replaces ${Name} only: ASL's $$.Execution.Name (the context object) stays as written.
+    stack = lab.deploy_sam(sam_template("", resources="""
+        Machine:
+          Type: AWS::Serverless::StateMachine
+          Properties:
+            DefinitionSubstitutions: {Word: hello, FnArn: !GetAtt Fn.Arn}
+            Definition:
+              StartAt: P
+              States:
+                P: {Type: Pass, Parameters: {"name.$": "$$.Execution.Name", word: "${Word}", fn: "${FnArn}"}, End: true}
+            Policies: [LambdaInvokePolicy: {FunctionName: !Ref Fn}]
+        """), stack_name="substituted")
+    try:
+        sfn = lab.client("stepfunctions")
+        run = sfn.start_execution(stateMachineArn=stack.resources["Machine"].physical_id, name="run-1")["executionArn"]
+        output = json.loads(_until_done(sfn, run)["output"])
+        assert output == {"name": "run-1", "word": "hello",
+                          "fn": lab.client("lambda").get_function(FunctionName=stack.functions["Fn"].name)[
+                              "Configuration"]["FunctionArn"]}
+    finally:
+        stack.delete()
+
+
 def _until_done(sfn, execution_arn: str, timeout_s: float = 30) -> dict:
     deadline = time.monotonic() + timeout_s
     while (done := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":

@@ -30,10 +30,13 @@ CASES = sorted(p.parent.name for p in APPS.glob("*/case.yaml"))
 
 #: app -> what stops it in the lab today (the first failure; more may follow once it is fixed).
 KNOWN_GAPS: dict[str, str] = {
-    "alb_lambda_python": "AWS::ResourceGroups::Group and ApplicationInsights, which moto cannot create, are refused",
+    "alb_lambda_python": "AWS::ResourceGroups::Group and ApplicationInsights, which moto cannot create, are refused; "
+                         "an ALB would not serve traffic in the lab either, and aws_lambda_powertools is in no "
+                         "requirements file",
     "apigw_ddb_kinesis_lambda": "a table's KinesisStreamSpecification is refused: the lab does not stream table "
                                 "changes to Kinesis",
-    "comprehend_language": "Amazon Comprehend is not emulated: the function's call fails (502)",
+    "comprehend_language": "Amazon Comprehend's DetectDominantLanguage is not emulated (moto has no model of it): "
+                           "the function's call fails (502)",
 }
 
 

@@ -19,7 +19,16 @@ What the lab does as ``sam build`` and CloudFormation would (build.py, template.
   the template's folder; unquoted dates (``Version: 2012-10-17``) stay strings, as CloudFormation reads them.
 - Custom resources backed by a function of the template run as CloudFormation runs them (a Create
   request with a presigned S3 ResponseURL; Delete when the stack is deleted). ``AutoPublishAlias``,
-  ``FilterCriteria``, ``ScheduleV2``, queue and topic policies and Secrets Manager secrets work.
+  ``FilterCriteria``, ``ScheduleV2``, queue and topic policies, Secrets Manager secrets, schedule
+  groups, ``EventInvokeConfig`` and plain ``AWS::ApiGateway::Resource``/``Method``/``Model``/
+  ``RequestValidator`` work; an API's integrations, templates, validators and resource policy are
+  served by the lab's API Gateway front.
+- ``Conditions`` decide what the lab creates too: CloudFormation evaluates them, and the lab reads
+  its answers through extra Outputs (``LambdaLabValueIf<name>``), so a resource, an Output or an
+  ``Fn::If`` branch (SAM writes one for the S3 event of a conditional function) follows them.
+- AWS's public Powertools layers are built from PyPI (``lambda_lab.public_layers``).
+- Stack deletion detaches and deletes the stack's managed policies first, as CloudFormation's order
+  does (moto's deletes the roles first and fails).
 
 Where the lab departs from AWS:
 
@@ -39,8 +48,9 @@ Where the lab departs from AWS:
 - An event source mapping on an alias invokes the alias's version; the function sees the version's
   ARN as ``invoked_function_arn``.
 - What the lab cannot deliver (event types such as ``CloudWatchLogs``, events on state machines,
-  ``DeploymentPreference``, layers of other accounts, macros other than AWS::Include) is refused
-  with a clear error before anything is created, never dropped.
+  ``DeploymentPreference``, layers of other accounts, a table's ``KinesisStreamSpecification``,
+  macros other than AWS::Include) is refused with a clear error before anything is created, never
+  dropped; so is what CloudFormation itself refuses (a state machine without ``RoleArn``).
 """
 
 from __future__ import annotations

@@ -139,6 +139,28 @@ def _known_identities(template: dict) -> dict:
     return _replace_references(template, replace) if machines or groups else template
 
 
+def _substituted(definition: str, substitutions: dict) -> Any:
+    """A definition with its DefinitionSubstitutions applied, as one plain-text Fn::Sub.
+
+    Literal values are written in; a Ref or GetAtt becomes ``${Name}`` / ``${Name.Attribute}`` in the
+    text. (Fn::Sub's list form would go through moto's string.Template, which turns ASL's
+    ``$$.Execution.Name`` into ``$.Execution.Name``; the plain form leaves ``$$`` alone, as AWS does.)
+    """
+    text, left = definition, {}
+    for name, value in substitutions.items():
+        if isinstance(value, (str, int, float, bool)):
+            text = text.replace("${%s}" % name, (str(value).lower() if isinstance(value, bool) else str(value))
+                                .replace("${", "${!"))
+        elif isinstance(value, dict) and list(value) == ["Ref"]:
+            text = text.replace("${%s}" % name, "${%s}" % value["Ref"])
+        elif isinstance(value, dict) and list(value) == ["Fn::GetAtt"]:
+            target = value["Fn::GetAtt"]
+            text = text.replace("${%s}" % name, "${%s}" % (target if isinstance(target, str) else ".".join(target)))
+        else:
+            left[name] = value
+    return {"Fn::Sub": [text, left] if left else text}
+
+
 class Plan:
     """Splits the translated template into what moto's CloudFormation creates and what the lab creates after.
 
@@ -219,8 +241,8 @@ class Plan:
                 "Properties": {"Bucket": {"Ref": logical_id},
                                **notification(logical_id, properties.pop("NotificationConfiguration"))}}
         if resource["Type"] == "AWS::StepFunctions::StateMachine" and "DefinitionSubstitutions" in properties:
-            properties["DefinitionString"] = {"Fn::Sub": [_plain(logical_id, properties.get("DefinitionString")),
-                                                          properties.pop("DefinitionSubstitutions")]}
+            properties["DefinitionString"] = _substituted(_plain(logical_id, properties.get("DefinitionString")),
+                                                          properties.pop("DefinitionSubstitutions"))
         late = {k: properties.pop(k) for k in _LATE_FUNCTION_PROPERTIES
                 if k in properties and resource["Type"] == "AWS::Lambda::Function"}
         if late:
