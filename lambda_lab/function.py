@@ -34,17 +34,20 @@ class Function:
 
     # -- invoking -------------------------------------------------------------------------
 
-    def invoke(self, event: Any = None, *, qualifier: str | None = None) -> Invocation:
+    def invoke(self, event: Any = None, *, qualifier: str | None = None, tenant_id: str | None = None) -> Invocation:
         """Call the function synchronously (RequestResponse) and wait for its answer.
 
         A handler's error is returned on the Invocation (``.error``), as AWS returns it; a call
-        refused for concurrency comes back with ``.throttled`` set.
+        refused for concurrency comes back with ``.throttled`` set. ``tenant_id`` names the tenant
+        of a function deployed with ``tenant_isolation=True`` (required there, refused elsewhere).
         https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
         """
         started = self.lab.clock.now()
         params = {"FunctionName": self.name, "Payload": _payload(event), "LogType": "Tail"}
         if qualifier:
             params["Qualifier"] = qualifier
+        if tenant_id is not None:
+            params["TenantId"] = tenant_id
         try:
             response = self.lab._invoke_client.invoke(**params)
         except ClientError as exc:
@@ -56,11 +59,13 @@ class Function:
         self.lab.invocations.append(invocation)
         return invocation
 
-    def invoke_async(self, event: Any = None, *, qualifier: str | None = None) -> str:
+    def invoke_async(self, event: Any = None, *, qualifier: str | None = None, tenant_id: str | None = None) -> str:
         """Queue an asynchronous call (InvocationType=Event); returns its request id at once (HTTP 202)."""
         params = {"FunctionName": self.name, "Payload": _payload(event), "InvocationType": "Event"}
         if qualifier:
             params["Qualifier"] = qualifier
+        if tenant_id is not None:
+            params["TenantId"] = tenant_id
         try:
             response = self.lab.client("lambda").invoke(**params)
         except ClientError as exc:

@@ -140,7 +140,7 @@ class Lab:
                env: dict[str, str] | None = None, layers: Sequence[str] = (), requirements: Sequence[str] = (),
                files: dict[str, str | bytes] | None = None, description: str = "",
                architecture: str = "x86_64", role: str | None = None,
-               durable: bool | int | dict | None = None) -> Function:
+               durable: bool | int | dict | None = None, tenant_isolation: bool = False) -> Function:
         """Package the code, create or update the function, wait until it is ready.
 
         ``code`` is the handler module's source (``app.py`` for ``handler="app.handler"``); or give
@@ -153,6 +153,11 @@ class Lab:
         (``{"ExecutionTimeout": 604800, "RetentionPeriodInDays": 7}``). AWS allows it only when the
         function is created, and on python3.13/3.14 (the default runtime then). Start executions
         with ``fn.start_execution(event)``. https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html
+
+        ``tenant_isolation=True`` creates the function with ``TenancyConfig`` PER_TENANT: every call
+        then names a tenant (``fn.invoke(event, tenant_id="blue")``), and each tenant's calls run in
+        environments of that tenant only. AWS sets it at creation only.
+        https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html
         """
         self._check_open()
         durable_config = _durable_config(durable)
@@ -169,13 +174,20 @@ class Lab:
             config["DurableConfig"] = durable_config
         try:
             created = False
+            tenancy = {"TenancyConfig": {"TenantIsolationMode": "PER_TENANT"}} if tenant_isolation else {}
             if not self._exists(lam, name):
                 try:
-                    self._create(lam, name, zip_bytes, config, architecture)
+                    self._create(lam, name, zip_bytes, {**config, **tenancy}, architecture)
                     created = True
                 except lam.exceptions.ResourceConflictException:
                     pass  # created meanwhile (another cell or thread): update it instead
             if not created:
+                current = lam.get_function_configuration(FunctionName=name).get("TenancyConfig") or {}
+                if bool(current) != tenant_isolation:
+                    raise LambdaLabError(
+                        f"{name!r} exists {'with' if current else 'without'} tenant isolation, which Lambda sets "
+                        f"only when a function is created: delete it (lab.client('lambda').delete_function("
+                        f"FunctionName={name!r})) and deploy again, or deploy under another name.")
                 lam.update_function_code(FunctionName=name, ZipFile=zip_bytes, Architectures=[architecture])
                 lam.get_waiter("function_updated_v2").wait(FunctionName=name)
                 lam.update_function_configuration(FunctionName=name, **config)
@@ -186,7 +198,7 @@ class Lab:
         self._deployed_args[name] = dict(code=code, path=path, handler=handler, runtime=runtime, memory_mb=memory_mb,
                                          timeout_s=timeout_s, env=env, layers=layers, requirements=requirements,
                                          files=files, description=description, architecture=architecture, role=role,
-                                         durable=durable)
+                                         durable=durable, tenant_isolation=tenant_isolation)
         return Function(self, name)
 
     def deploy_sam(self, template: str | Path, *, stack_name: str = "lab-sam",

@@ -40,6 +40,7 @@ class PendingInvocation:
     trace_id: str
     client_context: str | None = None
     cognito_identity: str | None = None
+    tenant_id: str | None = None
 
     def headers(self) -> dict[str, str]:
         """The /next response's headers, built as the event is handed over.
@@ -60,6 +61,8 @@ class PendingInvocation:
             headers["Lambda-Runtime-Client-Context"] = self.client_context
         if self.cognito_identity:
             headers["Lambda-Runtime-Cognito-Identity"] = self.cognito_identity
+        if self.tenant_id:   # awslambdaric hands it to the handler as context.tenant_id
+            headers["Lambda-Runtime-Aws-Tenant-Id"] = self.tenant_id
         return headers
 
 

@@ -101,6 +101,7 @@ class ExecutionEnvironment:
         self.spec = spec
         self.id = uuid.uuid4().hex
         self.provisioned = provisioned
+        self.tenant_id: str | None = None   # a PER_TENANT function's environment serves one tenant only
         self.log_stream = logs.log_stream_name(clock.now(), spec.version, self.id)
         self.state = EnvironmentState.STARTING
         self.invocations = 0

@@ -99,9 +99,15 @@ class EnvironmentPool:
         with self._lock:
             return list(self._idle) + list(self._busy)
 
-    def acquire(self) -> ExecutionEnvironment:
+    def acquire(self, tenant_id: str | None = None) -> ExecutionEnvironment:
         """An environment for one invocation: a warm one if there is one, else a new one (cold).
 
+        With ``tenant_id`` (a PER_TENANT function) only an environment of that tenant is reused, and
+        a new one is that tenant's for life: "a function's execution environments are only used to
+        serve invocations from the specified end-user or tenant"; at most 2,500 tenant environments
+        (busy or idle) per 1,000 of concurrency, past which Lambda answers TooManyRequestsException.
+        https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html and
+        https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-troubleshooting.html
         Raises TooManyRequestsError past the concurrency limit.
         """
         self.reclaim_idle()
@@ -109,18 +115,25 @@ class EnvironmentPool:
             if self._retired:
                 raise RuntimeError("this function version was replaced")  # callers resolve again
             self._ledger.acquire(self.spec.function_name)
-            if self._idle:
+            mine = [env for env in self._idle if env.tenant_id == tenant_id]
+            if mine:
                 # Provisioned environments first (AWS routes to them before spilling over), then
                 # the most recently used, so the others can age out.
-                self._idle.sort(key=lambda env: (env.provisioned, env.last_used))
-                env = self._idle.pop()
-            else:
-                env = None
-            if env is not None:
+                env = max(mine, key=lambda env: (env.provisioned, env.last_used))
+                self._idle.remove(env)
                 self._busy.add(env)
                 return env
+            if tenant_id is not None:
+                limit = self._tenant_environment_limit()
+                if len(self._idle) + len(self._busy) >= limit:
+                    self._ledger.release(self.spec.function_name)
+                    raise TooManyRequestsError(
+                        f"Rate exceeded: this function already has {limit} tenant execution environments "
+                        "(Lambda allows 2,500 per 1,000 of concurrency). Reuse tenant ids, retry with backoff, "
+                        "or raise the function's concurrency.")
         try:
             env = self._factory(False)
+            env.tenant_id = tenant_id
             env.start()
         except BaseException:
             self._ledger.release(self.spec.function_name)
@@ -128,6 +141,10 @@ class EnvironmentPool:
         with self._lock:
             self._busy.add(env)
         return env
+
+    def _tenant_environment_limit(self) -> int:
+        concurrency = self._ledger.reserved(self.spec.function_name) or self._ledger.account_limit
+        return max(1, concurrency * 5 // 2)
 
     def release(self, env: ExecutionEnvironment) -> None:
         """The invocation is over: keep the environment warm, or let it go if it died."""

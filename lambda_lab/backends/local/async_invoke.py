@@ -46,6 +46,7 @@ class AsyncEvent:
     attempts: int = 0
     throttles: int = 0
     trace_header: str | None = None   # the chain of requests it belongs to (recursion.py)
+    tenant_id: str | None = None      # the tenant, for a function with tenant isolation (tenancy.py)
     last_result: InvocationResult | None = None
 
 
@@ -79,10 +80,10 @@ class AsyncInvoker:
         self._thread.start()
 
     def submit(self, *, name: str, qualifier: str | None, function_arn: str, payload: bytes,
-               trace_header: str | None = None) -> str:
+               trace_header: str | None = None, tenant_id: str | None = None) -> str:
         event = AsyncEvent(request_id=str(uuid.uuid4()), function_arn=function_arn, name=name,
                            qualifier=qualifier, payload=payload, queued_at=self._clock.now(),
-                           trace_header=trace_header)
+                           trace_header=trace_header, tenant_id=tenant_id)
         self._schedule(event, 0.0)
         return event.request_id
 

@@ -21,6 +21,7 @@ from moto.awslambda.models import LambdaFunction, lambda_backends
 from ...errors import LambdaLabError, RecursiveInvocationError, ResourceNotFoundError, TooManyRequestsError
 from ...runtime import FunctionConfig, InvocationResult, LambdaService
 from .recursion import check_recursion
+from .tenancy import check_tenant
 
 __all__ = ["MotoLambdaBridge", "logging_config_of", "default_logging_config", "LOGGING_CONFIG"]
 
@@ -126,17 +127,21 @@ class MotoLambdaBridge:
     # -- invoking -------------------------------------------------------------------------
 
     def invoke(self, fn: LambdaFunction, payload: bytes, *, asynchronous: bool = False,
-               client_context: str | None = None, trace_header: str | None = None) -> InvocationResult:
+               client_context: str | None = None, trace_header: str | None = None,
+               tenant_id: str | None = None) -> InvocationResult:
         """One real invocation. Raises TooManyRequestsError, RecursiveInvocationError and the other API errors.
 
         ``trace_header`` is the X-Ray header the event arrived with, which carries its chain of
         requests; None for an event from outside any chain (and from services AWS does not follow).
+        ``tenant_id``: the tenant of a function with tenant isolation (tenancy.py), required there
+        and refused elsewhere.
         """
+        check_tenant(self.resolve(fn.function_name), tenant_id)   # the setting is the function's
         version = self.sync(fn)
         trace_id = self._trace_for(fn, trace_header)
         try:
             result = self.service.invoke(fn.function_name, payload, version, asynchronous=asynchronous,
-                                         client_context=client_context, trace_id=trace_id)
+                                         client_context=client_context, trace_id=trace_id, tenant_id=tenant_id)
         except TooManyRequestsError:
             for listener in self.on_throttle:
                 listener(fn)

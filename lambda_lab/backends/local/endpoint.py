@@ -168,7 +168,8 @@ class LocalEndpoint:
 
     def _run_async(self, event: AsyncEvent):
         fn = self.bridge.resolve(event.name, event.qualifier)
-        return self.bridge.invoke(fn, event.payload, asynchronous=True, trace_header=event.trace_header)
+        return self.bridge.invoke(fn, event.payload, asynchronous=True, trace_header=event.trace_header,
+                                  tenant_id=event.tenant_id)
 
     def _async_settings(self, event: AsyncEvent) -> dict:
         settings: dict = {}

@@ -27,6 +27,7 @@ from .bridge import MotoLambdaBridge
 from .event_filter import validate_filter_criteria
 from .http_front import status_line
 from .recursion import current_trace_header, recursive_loop_of, set_recursive_loop
+from .tenancy import check_tenant, refuse_for_isolated
 
 __all__ = ["LambdaApiMiddleware"]
 
@@ -46,6 +47,7 @@ _ROUTES = [
     ("PUT", re.compile(_FUNCTION + r"/recursion-config/?$"), "put_recursion_config"),
     ("GET", re.compile(_FUNCTION + r"/recursion-config/?$"), "get_recursion_config"),
     ("DELETE", re.compile(_FUNCTION + r"/?$"), "delete_function"),
+    ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)/url/?$"), "check_function_url"),
     ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/?$"), "check_configuration"),
     ("PUT", re.compile(_FUNCTION + r"/configuration/?$"), "check_configuration"),
 ]
@@ -104,6 +106,8 @@ class LambdaApiMiddleware:
         fn = self._bridge.resolve(name, qualifier)
         invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")
         version = str(fn.version)
+        tenant_id = environ.get("HTTP_X_AMZ_TENANT_ID")
+        check_tenant(self._bridge.resolve(fn.function_name), tenant_id)   # refused at once, whatever the type
         if invocation_type == "DryRun":
             return 204, {}, b""
         if invocation_type == "Event":
@@ -113,7 +117,8 @@ class LambdaApiMiddleware:
             arn = fn.function_arn if qualifier else self._bridge.service._arn(fn.function_name)
             # A stopped recursive invocation is stopped in the queue, not here: the caller gets its 202.
             request_id = self._invoker.submit(name=fn.function_name, qualifier=qualifier, function_arn=arn,
-                                              payload=body, trace_header=current_trace_header())
+                                              payload=body, trace_header=current_trace_header(),
+                                              tenant_id=tenant_id)
             return 202, {"x-amzn-RequestId": request_id}, b""
         client_context = environ.get("HTTP_X_AMZ_CLIENT_CONTEXT")
         if client_context:
@@ -121,7 +126,7 @@ class LambdaApiMiddleware:
         # Loops of Lambda functions invoking each other synchronously are detected too
         # (invocation-recursion.html): RecursiveInvocationException goes back to the caller.
         result = self._bridge.invoke(fn, body or b"{}", client_context=client_context,
-                                     trace_header=current_trace_header())
+                                     trace_header=current_trace_header(), tenant_id=tenant_id)
         # The log stream names the execution environment; AWS does not send it (lambda_lab's own header).
         headers = {"X-Amz-Executed-Version": version, "X-Lambda-Lab-Log-Stream": result.log_stream,
                    "x-amzn-RequestId": result.request_id}
@@ -154,6 +159,22 @@ class LambdaApiMiddleware:
             raise _PassThrough() from None
         if isinstance(request, dict):
             validate_filter_criteria(request.get("FilterCriteria"))
+            if request.get("FunctionName"):
+                try:
+                    target = self._bridge.resolve(str(request["FunctionName"]))
+                except LambdaLabError:
+                    target = None   # moto answers for an unknown function
+                if target is not None:
+                    refuse_for_isolated(target, "An event source mapping")
+        raise _PassThrough()
+
+    def check_function_url(self, environ: dict, match: re.Match, body: bytes) -> Response:
+        """CreateFunctionUrlConfig: refused for a function with tenant isolation; moto creates the rest."""
+        try:
+            fn = self._bridge.resolve(unquote(match["name"]))
+        except LambdaLabError:
+            raise _PassThrough() from None
+        refuse_for_isolated(fn, "A function URL")
         raise _PassThrough()
 
     # -- DeleteFunction -------------------------------------------------------------------
@@ -195,6 +216,7 @@ class LambdaApiMiddleware:
 
     def put_provisioned(self, environ: dict, match: re.Match, body: bytes) -> Response:
         name, qualifier = _name_and_qualifier(match, environ)
+        refuse_for_isolated(self._bridge.resolve(name), "Provisioned concurrency")
         if not qualifier or qualifier == "$LATEST":
             raise _InvalidParameter("Provisioned concurrency configuration requires a version or alias "
                                     "qualifier ($LATEST is not allowed): publish a version first.")

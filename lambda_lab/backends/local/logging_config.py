@@ -1,5 +1,7 @@
 """A function's ``LoggingConfig`` (log format, log levels, log group), which moto 5.2.5 drops.
 
+(Its ``TenancyConfig`` is kept the same way, at CreateFunction: see tenancy.py.)
+
 AWS: https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html
 Every function has one; it defaults to ``{"LogFormat": "Text", "LogGroup": "/aws/lambda/<name>"}``.
 With ``LogFormat: JSON`` the runtime writes application logs as JSON objects (awslambdaric does it
@@ -23,6 +25,7 @@ from ...errors import InvalidParameterValueError, LambdaLabError
 from .bridge import LOGGING_CONFIG as ATTRIBUTE, default_logging_config, logging_config_of
 from .http_front import status_line
 from .lambda_api import _error as error_response, _read_body as read_body
+from .tenancy import TENANCY, tenancy_of, validate_tenancy_config
 
 __all__ = ["LoggingConfigMiddleware", "validate_logging_config"]
 
@@ -128,6 +131,8 @@ class LoggingConfigMiddleware:
         except LambdaLabError:
             return configuration
         configuration["LoggingConfig"] = logging_config_of(fn)
+        if tenancy_of(fn) is not None:
+            configuration["TenancyConfig"] = tenancy_of(fn)
         return configuration
 
     def _answer(self, payload: bytes) -> bytes:
@@ -145,9 +150,12 @@ class LoggingConfigMiddleware:
         spec = _json(body)
         name = str(spec.get("FunctionName", "")).rsplit(":", 1)[-1]
         config = validate_logging_config(spec.pop("LoggingConfig", None) or {}, name)
+        tenancy = validate_tenancy_config(spec.pop("TenancyConfig", None), spec)
         status, headers, payload = self._moto(environ, json.dumps(spec).encode())
         if status < 300:
-            setattr(self._bridge.resolve(name), ATTRIBUTE, config)
+            created = self._bridge.resolve(name)
+            setattr(created, ATTRIBUTE, config)
+            setattr(created, TENANCY, tenancy)
             payload = self._answer(payload)
         return status, headers, payload
 
