@@ -233,7 +233,9 @@ def test_with_recursive_loop_allow_the_loop_runs_on(endpoint):
 
 def test_an_sqs_loop_is_stopped_and_the_message_goes_to_the_queues_dlq(endpoint):
     dlq_url, dlq_arn = make_queue(endpoint, "loop-dlq")
-    url, queue_arn = make_queue(endpoint, "loop", VisibilityTimeout=1,
+    # The visibility timeout must outlast a cold start on a loaded machine, or a message still being
+    # handled comes back and runs twice (as it would on AWS); each stopped receive waits it out.
+    url, queue_arn = make_queue(endpoint, "loop", VisibilityTimeout=3,
                                 RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}))
     deploy(endpoint, "sqs", url)
     endpoint.client("lambda").create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="looper", BatchSize=1)
