@@ -17,9 +17,13 @@ import tempfile
 import threading
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidParameterValueError
 from .limits import UNZIPPED_CODE_LIMIT, ZIPPED_CODE_LIMIT
+
+if TYPE_CHECKING:
+    from .runtimes import PythonModuleSet
 
 __all__ = ["CodeStore", "code_sha256", "runtime_site"]
 
@@ -116,26 +120,34 @@ def _extract_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, dest: Pat
     path.chmod((mode & 0o777) or 0o644)
 
 
-# What AWS's Python runtime puts on sys.path besides the function's own code: the runtime
-# interface client and the AWS SDK, with what they need.
-_RUNTIME_DISTRIBUTIONS = ("awslambdaric", "boto3", "aws-durable-execution-sdk-python")
+_SITE_LOCK = threading.Lock()
 
 
-def runtime_site(root: Path) -> Path:
-    """A directory holding only the packages AWS's Python runtime ships, as symlinks.
+def runtime_site(root: Path, modules: PythonModuleSet) -> Path:
+    """A directory holding only what one Python runtime ships: symlinks, and stubs for missing modules.
 
-    The worker's ``sys.path`` is the code, the layers and this directory: nothing else of the
-    lab's environment, so a handler that imports a package it did not package fails as on AWS.
+    The worker's ``sys.path`` is the code, the layers and this directory, ahead of the standard
+    library: nothing else of the lab's environment, so a handler that imports a package it did
+    not package fails as on AWS. One directory per distinct module set, built once.
     """
-    site = Path(root) / "runtime-site"
-    if site.exists():
-        return site
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=".runtime-site-"))
-    for top_level in sorted(_top_level_names(_RUNTIME_DISTRIBUTIONS)):
-        source = top_level
-        (staging / source.name).symlink_to(source)
-    staging.rename(site)
+    key = hashlib.sha256(repr((sorted(modules.distributions), sorted(modules.missing_stdlib))).encode())
+    site = Path(root) / f"runtime-site-{key.hexdigest()[:12]}"
+    with _SITE_LOCK:
+        if not site.exists():
+            staging = Path(tempfile.mkdtemp(dir=root, prefix=".runtime-site-"))
+            for top_level in sorted(_top_level_names(modules.distributions)):
+                (staging / top_level.name).symlink_to(top_level)
+            for name in modules.missing_stdlib:
+                (staging / f"{name}.py").write_text(_missing_module_stub(name))
+            staging.rename(site)
     return site
+
+
+def _missing_module_stub(name: str) -> str:
+    # Found ahead of the lab's standard library, it fails the import with the error the runtime's
+    # own Python gives for a module it does not have.
+    return ("# This runtime's Python has no such module (see PYTHON_MODULE_SETS in lambda_lab/runtime/runtimes.py).\n"
+            f"raise ModuleNotFoundError({f'No module named {name!r}'!r}, name={name!r})\n")
 
 
 def _top_level_names(roots: tuple[str, ...]) -> set[Path]:

@@ -50,7 +50,7 @@ class EnvironmentSpec:
     handler: str
     code_dir: Path
     opt_dir: Path | None
-    runtime_site: Path
+    runtime_site: Path | None  # the Python runtime's own packages (runtime_site)
     region: str
     variables: Mapping[str, str] = field(default_factory=dict)
     base_environment: Mapping[str, str] = field(default_factory=dict)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ..errors import InvalidParameterValueError, RuntimeNotAvailableError
 
-__all__ = ["Runtime", "PythonRuntime", "CustomRuntime", "NodeRuntime", "runtime_for", "SUPPORTED_RUNTIMES"]
+__all__ = ["Runtime", "PythonRuntime", "CustomRuntime", "NodeRuntime", "PythonModuleSet", "PYTHON_MODULE_SETS",
+           "runtime_for", "SUPPORTED_RUNTIMES"]
 
 _NODE_BOOTSTRAP = Path(__file__).parent / "nodejs" / "bootstrap.js"
 
@@ -34,6 +35,8 @@ class Runtime:
     """A Lambda runtime identifier (``python3.12``) and how to start its worker."""
 
     family = ""
+    #: The packages the runtime puts on the handler's path (Python runtimes only).
+    modules: PythonModuleSet | None = None
 
     def __init__(self, name: str):
         self.name = name
@@ -41,7 +44,8 @@ class Runtime:
     def check_available(self) -> None:
         """Raise RuntimeNotAvailableError, saying what to install, when this machine lacks it."""
 
-    def launch(self, *, handler: str, code_dir: Path, opt_dir: Path | None, runtime_site: Path) -> WorkerLaunch:
+    def launch(self, *, handler: str, code_dir: Path, opt_dir: Path | None,
+               runtime_site: Path | None) -> WorkerLaunch:
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -51,13 +55,19 @@ class Runtime:
 class PythonRuntime(Runtime):
     family = "python"
 
+    @property
+    def modules(self) -> PythonModuleSet:
+        return PYTHON_MODULE_SETS[self.name]
+
     def launch(self, *, handler, code_dir, opt_dir, runtime_site):
         # sys.path as on AWS: the code (/var/task), the layers (/opt/python...), then the runtime's
         # own packages. -S keeps the lab's site-packages out of the worker's reach.
         paths = [str(code_dir)]
         if opt_dir is not None:
-            version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-            paths += [str(opt_dir / "python" / "lib" / version / "site-packages"), str(opt_dir / "python")]
+            # AWS: a layer's python/lib/python3.x/site-packages is on the path of the runtime of that
+            # version, whatever interpreter stands in for it here.
+            # https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html#packaging-layers-paths
+            paths += [str(opt_dir / "python" / "lib" / self.name / "site-packages"), str(opt_dir / "python")]
         paths.append(str(runtime_site))
         return WorkerLaunch(
             argv=[sys.executable, "-S", "-m", "awslambdaric", handler],
@@ -112,6 +122,70 @@ class NodeRuntime(Runtime):
         return WorkerLaunch(argv=[shutil.which("node") or "node", str(_NODE_BOOTSTRAP)],
                             environment={"NODE_PATH": os.pathsep.join(node_path)} if node_path else {})
 
+
+@dataclass(frozen=True)
+class PythonModuleSet:
+    """What a ``python3.x`` runtime lets a handler import without packaging it.
+
+    ``distributions`` are the installed distributions (with their requirements) put on the worker's
+    path. ``missing_stdlib`` are modules the lab's own standard library (Python 3.11) has but that
+    runtime's Python does not: the worker gets a stub for each that fails as that Python would.
+    """
+
+    distributions: tuple[str, ...]
+    missing_stdlib: tuple[str, ...] = ()
+
+
+# Checked 2026-12. Sources, AWS's own words first:
+# - "The Lambda Python runtimes include the AWS SDK for Python (Boto3) and its dependencies."
+#   https://docs.aws.amazon.com/lambda/latest/dg/python-package.html (boto3 needs botocore,
+#   s3transfer, jmespath, python-dateutil, six, urllib3). awslambdaric is AWS's runtime interface
+#   client; the worker runs it, with what it requires (simplejson, snapshot-restore-py).
+# - pip is in the python3.9 ... 3.14 images, in /var/lang/lib/python3.x/site-packages, which is on
+#   the handler's path (https://docs.aws.amazon.com/lambda/latest/dg/python-image.html); the
+#   image scans that find it: https://github.com/aws/aws-lambda-base-images/issues/394 (3.11-3.14),
+#   /issues/179 (3.9, 3.10).
+# - setuptools (so pkg_resources) 65.5.0 is in the Amazon Linux 2 images, python3.9-3.11, and in
+#   none of the Amazon Linux 2023 ones, python3.12+, across two years of scans:
+#   https://github.com/aws/aws-lambda-base-images/issues/193, /issues/194, /issues/269,
+#   /issues/295. Indirect (image scans, not an AWS statement; AWS builds its base images from the
+#   same runtime as the managed runtime). One scan (2026-08-13, /issues/663) also saw a
+#   setuptools 70.3.0 in one python3.13 image, found in no other scan; we follow the rest.
+#   Users who hit "No module named 'pkg_resources'" on python3.12 add setuptools to their
+#   package, e.g. https://github.com/serverless-ca/terraform-aws-ca/pull/179.
+# - The durable execution SDK: "Lambda Node.js and Python runtimes include the durable execution
+#   SDK", said of python3.13 and python3.14, the Python runtimes durable functions run on
+#   (https://docs.aws.amazon.com/lambda/latest/dg/durable-supported-runtimes.html).
+# Not here, though AWS's images have it: wheel 0.45.1 on python3.10/3.11
+# (https://github.com/aws/aws-lambda-base-images/issues/385): the lab does not install it.
+_SDK = ("awslambdaric", "boto3", "pip")
+_AMAZON_LINUX_2 = _SDK + ("setuptools",)
+_AMAZON_LINUX_2023 = _SDK
+_DURABLE_SDK = ("aws-durable-execution-sdk-python",)
+
+# The standard library moves under the lab's Python 3.11:
+# tomllib is new in 3.11 (https://docs.python.org/3/whatsnew/3.11.html#new-modules);
+_ADDED_IN_3_11 = ("tomllib",)
+# 3.12 removed these (https://docs.python.org/3/whatsnew/3.12.html#removed);
+_REMOVED_IN_3_12 = ("asynchat", "asyncore", "distutils", "imp", "smtpd")
+# 3.13 removed PEP 594's last 19 and lib2to3
+# (https://docs.python.org/3/whatsnew/3.13.html#removed-modules-and-apis); 3.14 removed no module
+# (https://docs.python.org/3/library/removed.html). None of these is imported by a module that
+# 3.11's standard library keeps, so a stub cannot break a module the handler may use.
+_REMOVED_IN_3_13 = ("aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "lib2to3", "mailcap",
+                    "msilib", "nis", "nntplib", "ossaudiodev", "pipes", "sndhdr", "spwd", "sunau",
+                    "telnetlib", "uu", "xdrlib")
+
+PYTHON_MODULE_SETS: dict[str, PythonModuleSet] = {
+    "python3.9": PythonModuleSet(_AMAZON_LINUX_2, missing_stdlib=_ADDED_IN_3_11),
+    "python3.10": PythonModuleSet(_AMAZON_LINUX_2, missing_stdlib=_ADDED_IN_3_11),
+    "python3.11": PythonModuleSet(_AMAZON_LINUX_2),
+    "python3.12": PythonModuleSet(_AMAZON_LINUX_2023, missing_stdlib=_REMOVED_IN_3_12),
+    "python3.13": PythonModuleSet(_AMAZON_LINUX_2023 + _DURABLE_SDK,
+                                  missing_stdlib=_REMOVED_IN_3_12 + _REMOVED_IN_3_13),
+    "python3.14": PythonModuleSet(_AMAZON_LINUX_2023 + _DURABLE_SDK,
+                                  missing_stdlib=_REMOVED_IN_3_12 + _REMOVED_IN_3_13),
+}
 
 _PYTHON_VERSIONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 SUPPORTED_RUNTIMES: dict[str, type[Runtime]] = {

@@ -163,7 +163,6 @@ class LambdaService:
         self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="lambda-lab-"))
         self.root.mkdir(parents=True, exist_ok=True)
         self._code = CodeStore(self.root)
-        self._runtime_site = runtime_site(self.root)
         self._governor = CpuGovernor()
         self._functions: dict[str, dict[str, _FunctionVersion]] = {}
         self._next_version: dict[str, int] = {}
@@ -344,12 +343,14 @@ class LambdaService:
     # -- internals ------------------------------------------------------------------------
 
     def _new_version(self, config: FunctionConfig, version: str) -> _FunctionVersion:
+        runtime = runtime_for(config.runtime)
         spec = EnvironmentSpec(
             function_name=config.name, version=version,
             function_arn=self._arn(config.name, None if version == LATEST else version),
-            memory_mb=config.memory_mb, timeout_s=config.timeout_s, runtime=runtime_for(config.runtime),
+            memory_mb=config.memory_mb, timeout_s=config.timeout_s, runtime=runtime,
             handler=config.handler, code_dir=self._code.unpack(config.code),
-            opt_dir=self._code.unpack_layers(list(config.layers)), runtime_site=self._runtime_site,
+            opt_dir=self._code.unpack_layers(list(config.layers)),
+            runtime_site=runtime_site(self.root, runtime.modules) if runtime.modules else None,
             region=self.region, variables=dict(config.environment), base_environment=self._base_environment,
             max_processes=self.max_processes, log_format=config.log_format,
             application_log_level=config.application_log_level, log_group_name=config.log_group)
