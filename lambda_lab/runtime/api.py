@@ -8,6 +8,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import re
@@ -15,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Protocol
+from typing import Callable, Protocol
 
 __all__ = ["PendingInvocation", "RuntimeApiHandler", "RuntimeApiServer"]
 
@@ -41,6 +42,9 @@ class PendingInvocation:
     client_context: str | None = None
     cognito_identity: str | None = None
     tenant_id: str | None = None
+    #: For a streaming caller (InvokeWithResponseStream, a RESPONSE_STREAM URL): each chunk a
+    #: streaming runtime posts, as it arrives, with the stream's Content-Type. Not a header.
+    on_chunk: "Callable[[bytes, str], None] | None" = None
 
     def headers(self) -> dict[str, str]:
         """The /next response's headers, built as the event is handed over.
@@ -78,6 +82,12 @@ class RuntimeApiHandler(Protocol):
     def invocation_error(self, request_id: str, body: bytes, error_type: str | None) -> bool:
         """The runtime's error document. False if ``request_id`` is not the current invocation."""
 
+    def invocation_chunk(self, request_id: str, chunk: bytes, content_type: str) -> bool:
+        """One chunk of a streamed response (``Lambda-Runtime-Function-Response-Mode: streaming``)."""
+
+    def invocation_streamed(self, request_id: str, body: bytes) -> bool:
+        """A streamed response that ended without an error: ``body`` is all of it."""
+
     def init_error(self, body: bytes, error_type: str | None) -> None:
         """The runtime could not initialise."""
 
@@ -104,18 +114,26 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
         self._reply(200, invocation.body, invocation.headers())
 
     def do_POST(self) -> None:
-        body = self._read_body()
+        match = _INVOCATION_PATH.match(self.path)
+        streamed = None
+        if (match is not None and match["kind"] == "response"
+                and self.headers.get("Lambda-Runtime-Function-Response-Mode", "").lower() == "streaming"):
+            streamed = self._read_stream(match["id"])
+            body = b""
+        else:
+            body = self._read_body()
         error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
         if self.path == f"{_PREFIX}/init/error":
             self.server.handler.init_error(body, error_type)
             self._reply(202, {"status": "OK"})
             return
-        match = _INVOCATION_PATH.match(self.path)
         if match is None:
             self._reply(404, {"errorType": "NotFound", "errorMessage": f"unknown path {self.path}"})
             return
         request_id = match["id"]
-        if match["kind"] == "response":
+        if streamed is not None:
+            accepted = self._streamed(request_id, *streamed)
+        elif match["kind"] == "response":
             accepted = self.server.handler.invocation_response(request_id, body)
         else:
             accepted = self.server.handler.invocation_error(request_id, body, error_type)
@@ -132,6 +150,48 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             return self._read_chunked()
         return b""
+
+    def _read_stream(self, request_id: str) -> tuple[bytes, dict[str, str]]:
+        """A streamed response: each chunk handed on as it arrives; (all of it, its trailers).
+
+        AWS's custom runtime streaming: ``Transfer-Encoding: chunked``, and an error that happens
+        mid-stream in the trailers ``Lambda-Runtime-Function-Error-Type`` and
+        ``Lambda-Runtime-Function-Error-Body`` (base64).
+        https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html#runtimes-custom-response-streaming
+        """
+        chunks: list[bytes] = []
+        content_type = self.headers.get("Content-Type") or "application/octet-stream"
+        if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+            body = self._read_body()
+            if body:
+                self.server.handler.invocation_chunk(request_id, body, content_type)
+            return body, {}
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                break
+            chunk = self.rfile.read(size)
+            self.rfile.readline()
+            chunks.append(chunk)
+            self.server.handler.invocation_chunk(request_id, chunk, content_type)
+        trailers: dict[str, str] = {}
+        while True:
+            line = self.rfile.readline().strip()
+            if not line:
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            trailers[name.strip().lower()] = value.strip()
+        return b"".join(chunks), trailers
+
+    def _streamed(self, request_id: str, body: bytes, trailers: dict[str, str]) -> bool:
+        error_type = trailers.get("lambda-runtime-function-error-type")
+        if error_type:
+            try:
+                document = base64.b64decode(trailers.get("lambda-runtime-function-error-body", ""))
+            except ValueError:
+                document = b""
+            return self.server.handler.invocation_error(request_id, document, error_type)
+        return self.server.handler.invocation_streamed(request_id, body)
 
     def _read_chunked(self) -> bytes:
         chunks = []

@@ -27,7 +27,8 @@ from . import logs
 from ._pids import AWS_PROCESS_LIMIT, ProcessLimit
 from ._spawn import spawn_worker
 from .api import PendingInvocation, RuntimeApiServer
-from .limits import INIT_TIMEOUT_S, SYNC_PAYLOAD_LIMIT, CpuGovernor, ProcessProbe, cpu_share, signal_group
+from .limits import (INIT_TIMEOUT_S, STREAM_CAPPED_BYTES_PER_S, STREAM_PAYLOAD_LIMIT, STREAM_UNCAPPED_BYTES,
+                     SYNC_PAYLOAD_LIMIT, CpuGovernor, ProcessProbe, cpu_share, signal_group)
 from .runtimes import CustomRuntime, Runtime
 
 __all__ = ["EnvironmentSpec", "EnvironmentState", "ExecutionEnvironment", "Outcome"]
@@ -118,6 +119,8 @@ class ExecutionEnvironment:
         self._init_error: dict | None = None
         self._init_ms: float | None = None
         self._pending: PendingInvocation | None = None
+        self._handed: PendingInvocation | None = None   # the one the runtime is working on
+        self._streamed_bytes, self._stream_started = 0, 0.0
         self._current: str | None = None
         self._result: tuple[str, bytes | dict, float] | None = None
         self._closing = False
@@ -220,6 +223,7 @@ class ExecutionEnvironment:
                 return None
             invocation, self._pending = self._pending, None
             self._waiting_for_event = False
+            self._handed, self._streamed_bytes, self._stream_started = invocation, 0, time.perf_counter()
             return invocation
 
     def invocation_response(self, request_id: str, body: bytes) -> bool:
@@ -232,6 +236,32 @@ class ExecutionEnvironment:
 
     def invocation_error(self, request_id: str, body: bytes, error_type: str | None) -> bool:
         return self._finish(request_id, ("error", _error_document(body, error_type)))
+
+    def invocation_chunk(self, request_id: str, chunk: bytes, content_type: str) -> bool:
+        """One chunk of a streamed response, handed to the caller now, at AWS's streaming speed.
+
+        The first 6 MB go at full speed, the rest at 2 MB/s; past 200 MB the response is cut with
+        Function.ResponseSizeTooLarge. The wait holds the runtime's own write, as a slow stream does.
+        """
+        invocation = self._handed
+        if invocation is None or invocation.request_id != request_id or self._result is not None:
+            return False
+        self._streamed_bytes += len(chunk)
+        if self._streamed_bytes > STREAM_PAYLOAD_LIMIT:
+            self._finish(request_id, ("error", {
+                "errorMessage": f"Response payload size exceeded maximum allowed payload size "
+                                f"({STREAM_PAYLOAD_LIMIT} bytes).", "errorType": "Function.ResponseSizeTooLarge"}))
+            return False
+        capped = self._streamed_bytes - STREAM_UNCAPPED_BYTES
+        if capped > 0:
+            due = self._stream_started + capped / STREAM_CAPPED_BYTES_PER_S
+            time.sleep(max(0.0, due - time.perf_counter()))
+        if invocation.on_chunk is not None:
+            invocation.on_chunk(chunk, content_type)
+        return True
+
+    def invocation_streamed(self, request_id: str, body: bytes) -> bool:
+        return self._finish(request_id, ("response", body))
 
     def init_error(self, body: bytes, error_type: str | None) -> None:
         with self._cond:

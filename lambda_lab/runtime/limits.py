@@ -26,7 +26,8 @@ from ..errors import InvalidParameterValueError
 
 __all__ = [
     "MIN_MEMORY_MB", "MAX_MEMORY_MB", "MIN_TIMEOUT_S", "MAX_TIMEOUT_S", "FULL_VCPU_MEMORY_MB",
-    "SYNC_PAYLOAD_LIMIT", "ASYNC_PAYLOAD_LIMIT", "INIT_TIMEOUT_S", "ENV_VARS_LIMIT",
+    "SYNC_PAYLOAD_LIMIT", "ASYNC_PAYLOAD_LIMIT", "STREAM_PAYLOAD_LIMIT", "STREAM_UNCAPPED_BYTES",
+    "STREAM_CAPPED_BYTES_PER_S", "INIT_TIMEOUT_S", "ENV_VARS_LIMIT",
     "ZIPPED_CODE_LIMIT", "UNZIPPED_CODE_LIMIT", "MAX_LAYERS",
     "cpu_share", "validate_memory", "validate_timeout", "ProcessProbe", "CpuGovernor", "signal_group",
 ]
@@ -36,6 +37,12 @@ MIN_TIMEOUT_S, MAX_TIMEOUT_S = 1, 900
 FULL_VCPU_MEMORY_MB = 1_769
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024          # request and response, RequestResponse
 ASYNC_PAYLOAD_LIMIT = 1024 * 1024             # Event invocations (1 MB since 2025)
+# A streamed response (InvokeWithResponseStream, RESPONSE_STREAM function URLs): up to 200 MB; the
+# first 6 MB at full speed, the rest at most 2 MB/s.
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html
+STREAM_PAYLOAD_LIMIT = 200 * 1024 * 1024
+STREAM_UNCAPPED_BYTES = 6 * 1024 * 1024
+STREAM_CAPPED_BYTES_PER_S = 2 * 1024 * 1024
 INIT_TIMEOUT_S = 10.0
 ENV_VARS_LIMIT = 4 * 1024
 ZIPPED_CODE_LIMIT = 50 * 1024 * 1024

@@ -269,12 +269,15 @@ class LambdaService:
 
     def invoke(self, name: str, payload: bytes | str = b"{}", qualifier: str = LATEST, *,
                asynchronous: bool = False, client_context: str | None = None,
-               trace_id: str | None = None, tenant_id: str | None = None) -> InvocationResult:
+               trace_id: str | None = None, tenant_id: str | None = None,
+               on_chunk=None) -> InvocationResult:
         """Run one invocation and wait for it. Throttling raises TooManyRequestsError.
 
         ``trace_id`` is the X-Ray trace header the runtime hands the handler (``_X_AMZN_TRACE_ID``);
         a new trace when None. ``tenant_id`` runs it in an environment of that tenant only (a
         function with ``TenancyConfig`` PER_TENANT; the caller checks that it has one).
+        ``on_chunk(bytes)`` receives a streaming runtime's chunks as they are written (a buffered
+        runtime's answer is only in the result).
         """
         body = payload.encode() if isinstance(payload, str) else bytes(payload)
         limit = ASYNC_PAYLOAD_LIMIT if asynchronous else SYNC_PAYLOAD_LIMIT
@@ -300,7 +303,8 @@ class LambdaService:
             request_id=request_id, body=body or b"{}",
             timeout_s=fv.config.timeout_s,
             function_arn=self._arn(name, None if qualifier == LATEST else qualifier),
-            trace_id=trace_id or _trace_id(self.clock.now()), client_context=client_context, tenant_id=tenant_id)
+            trace_id=trace_id or _trace_id(self.clock.now()), client_context=client_context, tenant_id=tenant_id,
+            on_chunk=on_chunk)
         try:
             outcome = env.invoke(invocation)
         finally:

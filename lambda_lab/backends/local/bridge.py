@@ -128,7 +128,7 @@ class MotoLambdaBridge:
 
     def invoke(self, fn: LambdaFunction, payload: bytes, *, asynchronous: bool = False,
                client_context: str | None = None, trace_header: str | None = None,
-               tenant_id: str | None = None) -> InvocationResult:
+               tenant_id: str | None = None, on_chunk=None) -> InvocationResult:
         """One real invocation. Raises TooManyRequestsError, RecursiveInvocationError and the other API errors.
 
         ``trace_header`` is the X-Ray header the event arrived with, which carries its chain of
@@ -141,7 +141,8 @@ class MotoLambdaBridge:
         trace_id = self._trace_for(fn, trace_header)
         try:
             result = self.service.invoke(fn.function_name, payload, version, asynchronous=asynchronous,
-                                         client_context=client_context, trace_id=trace_id, tenant_id=tenant_id)
+                                         client_context=client_context, trace_id=trace_id, tenant_id=tenant_id,
+                                         on_chunk=on_chunk)
         except TooManyRequestsError:
             for listener in self.on_throttle:
                 listener(fn)

@@ -19,12 +19,14 @@ from __future__ import annotations
 import base64
 import io
 import json
+import queue
 import re
+import threading
 import time
 import uuid
 from datetime import datetime, timezone
 from http import HTTPStatus
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 from urllib.parse import parse_qs
 
 from ... import events
@@ -60,6 +62,9 @@ class HttpFront:
         if path.startswith(API_PREFIX):
             status, headers, body = self._guarded(self._execute_api, environ, path[len(API_PREFIX):])
         elif path.startswith(URL_PREFIX):
+            streamed = self._streaming_url(environ, path[len(URL_PREFIX):], start_response)
+            if streamed is not None:
+                return streamed
             status, headers, body = self._guarded(self._function_url, environ, path[len(URL_PREFIX):])
         else:
             return self._app(environ, start_response)
@@ -276,6 +281,67 @@ class HttpFront:
                                     body=body, is_base64=is_base64, url_id=url_id, region=self._region,
                                     source_ip=environ.get("REMOTE_ADDR"), user_agent=environ.get("HTTP_USER_AGENT", ""))
         return _proxy_response(self._bridge.invoke(fn, json.dumps(event).encode()), "2.0")
+
+    def _streaming_url(self, environ: dict, rest: str, start_response: Callable) -> Iterable[bytes] | None:
+        """A function URL with ``InvokeMode: RESPONSE_STREAM``: the body goes out as the function writes it.
+
+        A stream whose content type is ``application/vnd.awslambda.http-integration-response``
+        (``awslambda.HttpResponseStream.from``) starts with the response's metadata, JSON
+        (statusCode, headers, cookies), then 8 NUL bytes; any other stream is a 200 of that content
+        type. A buffered function's answer is mapped as in BUFFERED mode.
+        https://docs.aws.amazon.com/lambda/latest/dg/config-rs-invoke-furls.html
+        """
+        url_id, _, sub_path = rest.partition("/")
+        fn = self.function_for_url(url_id)
+        config = getattr(fn, "url_config", None)
+        if fn is None or (config.config.get("InvokeMode") if config else None) != "RESPONSE_STREAM":
+            return None
+        query, headers, body, is_base64 = _request(environ)
+        event = events.function_url(environ["REQUEST_METHOD"], "/" + sub_path, query=query, headers=headers,
+                                    body=body, is_base64=is_base64, url_id=url_id, region=self._region,
+                                    source_ip=environ.get("REMOTE_ADDR"), user_agent=environ.get("HTTP_USER_AGENT", ""))
+        parts: queue.Queue = queue.Queue()
+
+        def run() -> None:
+            try:
+                result = self._bridge.invoke(fn, json.dumps(event).encode(),
+                                             on_chunk=lambda chunk, kind: parts.put(("chunk", chunk, kind)))
+            except TooManyRequestsError:
+                parts.put(("answer", _message(429, "Too Many Requests"), None))
+            except LambdaLabError:
+                parts.put(("answer", _message(502, "Internal server error"), None))
+            else:
+                parts.put(("done", result, None))
+        threading.Thread(target=run, name=f"url-stream-{fn.function_name}", daemon=True).start()
+        kind, value, content_type = parts.get()
+        if kind != "chunk":
+            status, response_headers, data = value if kind == "answer" else _proxy_response(value, "2.0")
+            start_response(status_line(status), [*response_headers, ("Content-Length", str(len(data)))])
+            return [data]
+        status, response_headers, first = 200, [("Content-Type", content_type)], value
+        if content_type == "application/vnd.awslambda.http-integration-response":
+            while b"\0" * 8 not in first and kind == "chunk":
+                kind, more, _ = parts.get()
+                first += more if kind == "chunk" else b""
+            metadata, _, first = first.partition(b"\0" * 8)
+            try:
+                prelude = json.loads(metadata or b"{}")
+                status = int(prelude.get("statusCode", 200))
+                response_headers = [(str(k), str(v)) for k, v in (prelude.get("headers") or {}).items()]
+                response_headers += [("Set-Cookie", str(c)) for c in prelude.get("cookies") or []]
+            except (ValueError, TypeError, AttributeError):
+                status, response_headers = 502, [("Content-Type", "application/json")]
+        start_response(status_line(status), response_headers)
+
+        def body_parts() -> Iterator[bytes]:
+            nonlocal kind
+            if first:
+                yield first
+            while kind == "chunk":
+                kind, chunk, _ = parts.get()
+                if kind == "chunk":
+                    yield chunk
+        return body_parts()
 
     def function_for_url(self, url_id: str):
         for fn in list(self._bridge.backend.list_functions()):

@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import io
 import json
+import queue
 import re
 import threading
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 from urllib.parse import parse_qs, unquote
 
 from ...errors import LambdaLabError, RequestEntityTooLargeError
@@ -25,6 +26,7 @@ from ...runtime.service import validate_environment
 from .async_invoke import AsyncInvoker
 from .bridge import MotoLambdaBridge
 from .event_filter import validate_filter_criteria
+from .event_stream import invoke_complete, payload_chunk
 from .http_front import status_line
 from .recursion import current_trace_header, recursive_loop_of, set_recursive_loop
 from .tenancy import check_tenant, refuse_for_isolated
@@ -36,6 +38,7 @@ _FUNCTION = r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)"
 _ROUTES = [
     ("POST", re.compile(_FUNCTION + r"/invocations/?$"), "invoke"),
     ("POST", re.compile(_FUNCTION + r"/invoke-async/?$"), "invoke_async"),
+    ("POST", re.compile(_FUNCTION + r"/response-streaming-invocations/?$"), "invoke_with_response_stream"),
     ("POST", re.compile(r"/(?P<api>[0-9-]+)/event-source-mappings/?$"), "check_event_source_mapping"),
     ("PUT", re.compile(r"/(?P<api>[0-9-]+)/event-source-mappings/[^/]+/?$"), "check_event_source_mapping"),
     ("PUT", re.compile(_FUNCTION + r"/provisioned-concurrency/?$"), "put_provisioned"),
@@ -75,6 +78,8 @@ class LambdaApiMiddleware:
             return self._app(environ, start_response)
         action, match = route
         body = _read_body(environ)
+        if action == "invoke_with_response_stream":
+            return self.invoke_with_response_stream(environ, match, body, start_response)
         try:
             status, headers, payload = getattr(self, action)(environ, match, body)
         except _PassThrough:
@@ -136,6 +141,70 @@ class LambdaApiMiddleware:
             tail = result.logs.encode()[-_LOG_TAIL_BYTES:]
             headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
         return 200, headers, result.payload
+
+    def invoke_with_response_stream(self, environ: dict, match: re.Match, body: bytes,
+                                    start_response: Callable) -> Iterable[bytes]:
+        """InvokeWithResponseStream: the function's response as an event stream, chunk by chunk.
+
+        A streaming function's chunks (Node.js ``awslambda.streamifyResponse``, or a custom
+        runtime's streamed /response) go out as they are written; a buffered function's answer
+        goes out as one PayloadChunk when it ends. ``InvokeComplete`` ends the stream, with
+        ``ErrorCode``/``ErrorDetails`` if the function failed and the log tail if asked.
+        https://docs.aws.amazon.com/lambda/latest/api/API_InvokeWithResponseStream.html
+        """
+        chunks: queue.Queue = queue.Queue()
+        try:
+            name, qualifier = _name_and_qualifier(match, environ)
+            fn = self._bridge.resolve(name, qualifier)
+            tenant_id = environ.get("HTTP_X_AMZ_TENANT_ID")
+            check_tenant(self._bridge.resolve(fn.function_name), tenant_id)
+            if environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse") not in ("RequestResponse", "DryRun"):
+                raise _InvalidParameter("InvokeWithResponseStream's InvocationType is RequestResponse or DryRun.")
+        except LambdaLabError as exc:
+            return self._answer(start_response, *_error(exc))
+        version, trace_header = str(fn.version), current_trace_header()
+        tail = environ.get("HTTP_X_AMZ_LOG_TYPE") == "Tail"
+        if environ.get("HTTP_X_AMZ_INVOCATION_TYPE") == "DryRun":
+            return self._answer(start_response, 204, {}, b"")
+
+        def run() -> None:
+            try:
+                result = self._bridge.invoke(fn, body or b"{}", trace_header=trace_header, tenant_id=tenant_id,
+                                             on_chunk=lambda chunk, kind: chunks.put(("chunk", (chunk, kind))))
+            except LambdaLabError as exc:
+                chunks.put(("refused", exc))
+            else:
+                chunks.put(("done", result))
+        threading.Thread(target=run, name=f"stream-{fn.function_name}", daemon=True).start()
+        kind, value = chunks.get()
+        if kind == "refused":   # throttled, or a recursive loop stopped: no stream starts
+            return self._answer(start_response, *_error(value))
+        # ResponseStreamContentType: the type the function's stream declares (a buffered one's is JSON).
+        content_type = value[1] if kind == "chunk" else "application/json"
+        start_response("200 OK", [("Content-Type", content_type), ("X-Amz-Executed-Version", version)])
+
+        def events() -> Iterator[bytes]:
+            nonlocal kind, value
+            streamed = False
+            while kind == "chunk":
+                streamed = True
+                yield payload_chunk(value[0])
+                kind, value = chunks.get()
+            result = value
+            if result.error is None and not streamed and result.payload:
+                yield payload_chunk(result.payload)   # a buffered function's answer, all at once
+            log = base64.b64encode(result.logs.encode()[-_LOG_TAIL_BYTES:]).decode() if tail else None
+            error = result.error or {}
+            yield invoke_complete(error_code=error.get("errorType") if result.error is not None else None,
+                                  error_details=error.get("errorMessage") if result.error is not None else None,
+                                  log_result=log)
+        return events()
+
+    @staticmethod
+    def _answer(start_response: Callable, status: int, headers: dict, payload: bytes) -> Iterable[bytes]:
+        start_response(status_line(status), [("Content-Type", "application/json"),
+                                             ("Content-Length", str(len(payload))), *headers.items()])
+        return [payload]
 
     def invoke_async(self, environ: dict, match: re.Match, body: bytes) -> Response:
         """InvokeAsync (deprecated by AWS, still in its API): an Event invocation, answered {"Status": 202}."""

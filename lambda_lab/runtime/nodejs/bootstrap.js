@@ -123,6 +123,79 @@ function postError(urlPath, error) {
   return callApi('POST', urlPath, JSON.stringify(doc), { 'Lambda-Runtime-Function-Error-Type': errorType });
 }
 
+// ------------------------------------------------------ response streaming ---
+// As AWS's nodejs runtimes: awslambda.streamifyResponse(handler) marks a handler
+// (event, responseStream, context) whose response is POSTed to /response while
+// it is written (Lambda-Runtime-Function-Response-Mode: streaming, chunked), an
+// error mid-stream going in the trailers Lambda-Runtime-Function-Error-Type /
+// -Body (base64). HttpResponseStream.from(stream, {statusCode, headers, cookies})
+// puts the function URL's metadata first: its JSON, then 8 NUL bytes.
+// https://docs.aws.amazon.com/lambda/latest/dg/config-rs-write-functions.html
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const { Writable } = require('stream');
+
+class ResponseStream extends Writable {
+  constructor(id) {
+    super();
+    this.id = id;
+    this.contentType = 'application/octet-stream';
+    this.request = null;
+    this.beforeFirstWrite = null;
+    this.answered = new Promise((resolve, reject) => { this.settle = { resolve, reject }; });
+  }
+  setContentType(type) {
+    if (this.request) throw new Error('Cannot set content-type, too late.');
+    this.contentType = type;
+  }
+  open() {
+    if (this.request) return;
+    this.request = http.request({ host: API_HOST, port: Number(API_PORT), method: 'POST', agent,
+      path: `/2018-06-01/runtime/invocation/${encodeURIComponent(this.id)}/response`,
+      headers: { 'Content-Type': this.contentType, 'Lambda-Runtime-Function-Response-Mode': 'streaming',
+        'Transfer-Encoding': 'chunked',
+        Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body' } }, (res) => {
+      res.on('data', () => {}).on('end', () => this.settle.resolve(res.statusCode));
+    });
+    this.request.on('error', (err) => this.settle.reject(err));
+    if (this.beforeFirstWrite) { const first = this.beforeFirstWrite; this.beforeFirstWrite = null; first(this.request); }
+  }
+  _write(chunk, encoding, done) { this.open(); this.request.write(chunk, encoding, done); }
+  _final(done) { this.open(); this.request.end(done); }
+  fail(error) {
+    this.open();
+    const doc = toRapidResponse(error);
+    this.request.addTrailers({
+      'Lambda-Runtime-Function-Error-Type': String(doc.errorType).replace(/[^\x20-\x7e]/g, ''),
+      'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(doc)).toString('base64') });
+    this.request.end();
+  }
+}
+
+global.awslambda = {
+  streamifyResponse(handler) { handler[STREAMING] = 'response'; return handler; },
+  HttpResponseStream: class HttpResponseStream {
+    static from(stream, prelude) {
+      stream.setContentType('application/vnd.awslambda.http-integration-response');
+      const metadata = JSON.stringify(prelude || {});
+      stream.beforeFirstWrite = (request) => { request.write(metadata); request.write(Buffer.alloc(8)); };
+      return stream;
+    }
+  },
+};
+
+async function handleStreaming(handler, id, event, context, scheduleNext) {
+  const stream = new ResponseStream(id);
+  try {
+    await handler(event, stream, context);
+    if (!stream.writableEnded) stream.end();
+  } catch (err) {
+    logError('Invoke Error', err);
+    stream.fail(err);
+  }
+  try { await stream.answered; } catch (_) { /* the lab closed the environment */ }
+  scheduleNext();
+}
+
 // ---------------------------------------------------------- user function ---
 // AWS's UserFunction.load: "<dir>/<module>.<export path>", where the module is
 // the basename up to its FIRST dot (so "index.a.b" is export a.b of index).
@@ -222,6 +295,11 @@ async function handleOnce(handler) {
     if (headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = headers['lambda-runtime-trace-id'];
     else delete process.env._X_AMZN_TRACE_ID;
     const context = Object.assign(callbackContext, contextData(headers));
+    if (handler[STREAMING] === 'response') {
+      markCompleted();
+      beforeExitListener = () => {};
+      return handleStreaming(handler, id, JSON.parse(body), context, scheduleNext);
+    }
     // As AWS: the callback is always passed; a returned promise settles the invocation.
     const result = handler(JSON.parse(body), context, callback);
     if (result && typeof result.then === 'function') {
