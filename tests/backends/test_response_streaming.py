@@ -139,14 +139,3 @@ def test_the_event_stream_framing_is_what_botocore_reads():
     assert second.headers[":event-type"] == "InvokeComplete"
     assert json.loads(second.payload) == {"ErrorCode": "Unhandled", "ErrorDetails": "x"}
 
-
-def test_the_lab_s_function_streams_its_chunks():
-    from lambda_lab import Lab, LambdaLabError
-    with Lab.local() as lab:
-        fn = lab.deploy("streams", code=STREAMING, handler="index.handler", runtime="nodejs22.x", timeout_s=10)
-        assert list(fn.stream({})) == [b"part 0\n", b"part 1\n", b"part 2\n"]
-        got = []
-        with pytest.raises(LambdaLabError, match="failed while streaming: Error: broke mid-stream"):
-            for chunk in fn.stream({"fail": True}):
-                got.append(chunk)
-        assert got == [b"part 0\n", b"part 1\n", b"part 2\n"]
