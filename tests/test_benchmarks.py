@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
     ("triggers.py", ["--messages", "20", "--requests", "5"], "lambda_lab triggers benchmark"),
     ("durable.py", ["--runs", "1", "--steps", "3"], "lambda_lab durable functions benchmark"),
     ("experiments.py", ["--runs", "1", "--rate", "1", "--minutes", "1"], "lambda_lab experiments benchmark"),
+    pytest.param("streaming.py", ["--runs", "1", "--megabytes", "7"], "lambda_lab response streaming benchmark",
+                 marks=pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")),
 ])
 def test_the_benchmark_prints_its_table(script, args, heading):
     done = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True, timeout=300)
