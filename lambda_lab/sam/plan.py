@@ -193,9 +193,11 @@ class Plan:
             self.lab_resources.update((i, stack.pop(i)) for i in refers)
         for logical_id, resource in self.lab_resources.items():
             if resource["Type"] not in PROVIDERS and not is_custom(resource["Type"]):
-                raise LambdaLabError(f"{logical_id} ({resource['Type']}) cannot be created in the lab: "
-                                     "moto's CloudFormation does not support it. Remove it from the template, or "
-                                     "deploy to AWS with `sam deploy`.")
+                raise LambdaLabError(f"{logical_id} ({resource['Type']}) cannot be created in the lab: on AWS, "
+                                     "CloudFormation creates it, but the lab's CloudFormation (moto's) has no "
+                                     "such resource type and the lab does not make it either. Remove it from the "
+                                     "template to deploy here (and anything that refers to it), or deploy to AWS "
+                                     "with `sam deploy`.")
         for logical_id, resource in self.lab_resources.items():
             if resource["Type"] == "AWS::Lambda::Version":   # published once its late configuration is applied
                 function = resource["Properties"]["FunctionName"]
