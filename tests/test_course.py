@@ -30,9 +30,9 @@ def _markdown(path: Path) -> str:
     return "\n".join("".join(c["source"]) for c in _cells(path) if c["cell_type"] == "markdown")
 
 
-def test_the_course_has_all_fourteen_notebooks_in_order():
+def test_the_course_has_all_fifteen_notebooks_in_order():
     numbers = [int(p.name[:2]) for p in NOTEBOOKS]
-    assert numbers == list(range(1, 15)), [p.name for p in NOTEBOOKS]
+    assert numbers == list(range(1, 16)), [p.name for p in NOTEBOOKS]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
