@@ -43,11 +43,7 @@ class Function:
         https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
         """
         started = self.lab.clock.now()
-        params = {"FunctionName": self.name, "Payload": _payload(event), "LogType": "Tail"}
-        if qualifier:
-            params["Qualifier"] = qualifier
-        if tenant_id is not None:
-            params["TenantId"] = tenant_id
+        params = self._params(event, qualifier, tenant_id, LogType="Tail")
         try:
             response = self.lab._invoke_client.invoke(**params)
         except ClientError as exc:
@@ -61,11 +57,7 @@ class Function:
 
     def invoke_async(self, event: Any = None, *, qualifier: str | None = None, tenant_id: str | None = None) -> str:
         """Queue an asynchronous call (InvocationType=Event); returns its request id at once (HTTP 202)."""
-        params = {"FunctionName": self.name, "Payload": _payload(event), "InvocationType": "Event"}
-        if qualifier:
-            params["Qualifier"] = qualifier
-        if tenant_id is not None:
-            params["TenantId"] = tenant_id
+        params = self._params(event, qualifier, tenant_id, InvocationType="Event")
         try:
             response = self.lab.client("lambda").invoke(**params)
         except ClientError as exc:
@@ -82,11 +74,7 @@ class Function:
         the chunks that came before it.
         https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html
         """
-        params = {"FunctionName": self.name, "Payload": _payload(event)}
-        if qualifier:
-            params["Qualifier"] = qualifier
-        if tenant_id is not None:
-            params["TenantId"] = tenant_id
+        params = self._params(event, qualifier, tenant_id)
         try:
             response = self.lab.client("lambda").invoke_with_response_stream(**params)
         except ClientError as exc:
@@ -99,6 +87,15 @@ class Function:
                 complete = event_["InvokeComplete"]
                 raise LambdaLabError(f"{self.name} failed while streaming: {complete['ErrorCode']}: "
                                      f"{complete.get('ErrorDetails', '')}")
+
+    def _params(self, event: Any, qualifier: str | None, tenant_id: str | None, **extra: str) -> dict:
+        """An Invoke request's parameters for this function."""
+        params = {"FunctionName": self.name, "Payload": _payload(event), **extra}
+        if qualifier:
+            params["Qualifier"] = qualifier
+        if tenant_id is not None:
+            params["TenantId"] = tenant_id
+        return params
 
     def _refused(self, exc: ClientError, started: float, allow_throttle: bool = True) -> Invocation:
         code = exc.response.get("Error", {}).get("Code", "")

@@ -32,6 +32,17 @@ def make_zip(files: dict[str, str | bytes], modes: dict[str, int] | None = None)
     return buffer.getvalue()
 
 
+def eventually(predicate, timeout_s: float = 30.0, poll_s: float = 0.05):
+    """``predicate()``'s first truthy value, polled until ``timeout_s``; AssertionError after that."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(poll_s)
+    raise AssertionError("timed out")
+
+
 def python_function(name: str, source: str, *, handler: str = "app.handler", **config) -> FunctionConfig:
     """A Python function whose ``app.py`` is ``source``."""
     return FunctionConfig(name=name, code=make_zip({"app.py": source}), handler=handler, **config)

@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 
 from lambda_lab.backends.local import LocalEndpoint
-from tests.conftest import make_zip
+from tests.conftest import eventually, make_zip
 
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 MODEL = botocore.session.get_session().get_service_model("lambda")
@@ -127,13 +127,7 @@ def dropped(endpoint, name: str = "looper") -> float:
 
 
 def wait_until(predicate, timeout_s: float = 60.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out")
+    return eventually(predicate, timeout_s, poll_s=0.2)
 
 
 def settled(endpoint, quiet_s: float = 1.5) -> list[int]:

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 
 from lambda_lab import Lab
+from tests.conftest import eventually
 
 MODEL = botocore.session.get_session().get_service_model("lambda")
 
@@ -64,13 +65,7 @@ def assert_shape(operation: str, response: dict) -> None:
 
 
 def wait_for(predicate, timeout_s=30.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
+    return eventually(predicate, timeout_s)
 
 
 @pytest.fixture(scope="module")
