@@ -18,7 +18,6 @@ import re
 import shutil
 import tempfile
 import threading
-import time
 import uuid
 import weakref
 from dataclasses import dataclass, field, replace

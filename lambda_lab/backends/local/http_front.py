@@ -17,7 +17,6 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy
 from __future__ import annotations
 
 import base64
-import io
 import json
 import queue
 import re
@@ -114,14 +113,19 @@ class HttpFront:
             denied = self._resource_policy(environ, api, stage, method, sub_path)
             if denied is not None:
                 return denied
+        query, headers, body, is_base64 = _request(environ)
         if getattr(api_method, "request_validator_id", None):
-            refused = self._validate(environ, api, api_method, parameters)
+            flat_query, flat_headers, text = _flat(query, headers, body, is_base64)
+            refused = refusal(api, api_method, body=text, query=flat_query, headers=flat_headers,
+                              path_parameters=parameters or {},
+                              content_type=(flat_headers.get("Content-Type") or "application/json")
+                              .split(";", 1)[0].strip().lower())
             if refused is not None:
                 return _message(*refused)
         if (integration.integration_type or "").upper() != "AWS_PROXY":
-            return self._non_proxy(environ, api, stage, template, sub_path, parameters, integration)
+            return self._non_proxy(environ, api, stage, template, sub_path, parameters, integration,
+                                   _flat(query, headers, body, is_base64))
         fn = self._proxy_function(integration.integration_type, integration.uri)
-        query, headers, body, is_base64 = _request(environ)
         event = events.api_gateway(method, "/" + sub_path, query=query, headers=headers, body=body,
                                    is_base64=is_base64, path_parameters=parameters or None, resource=template,
                                    stage=stage, api_id=api.id, region=self._region, account_id=self._account_id,
@@ -146,32 +150,18 @@ class HttpFront:
         return 403, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")], \
             json.dumps({"Message": message}).encode()
 
-    def _validate(self, environ: dict, api, api_method, parameters: dict) -> tuple[int, str] | None:
-        """The method's request validation (request_validation); the body stays readable afterwards."""
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(raw)
-        content_type = (environ.get("CONTENT_TYPE") or "application/json").split(";", 1)[0].strip().lower()
-        return refusal(api, api_method, content_type=content_type, body=raw.decode("utf-8", errors="replace"),
-                       query={k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()},
-                       headers={k[5:].replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")},
-                       path_parameters=parameters or {})
-
     def _non_proxy(self, environ: dict, api, stage: str, template: str, sub_path: str, parameters: dict,
-                   integration) -> Response:
+                   integration, flat: tuple[dict, dict, str]) -> Response:
         """A MOCK or AWS integration, with its mapping templates (rest_integrations)."""
-        query, headers, body, is_base64 = _request(environ)
-        if is_base64:
-            body = base64.b64decode(body or "").decode("utf-8", errors="replace")
+        query, headers, body = flat
         request_id = str(uuid.uuid4())
         context = {"requestId": request_id, "extendedRequestId": request_id, "accountId": self._account_id,
                    "apiId": api.id, "httpMethod": environ["REQUEST_METHOD"], "resourcePath": template,
                    "path": f"/{stage}/{sub_path}", "stage": stage, "requestTimeEpoch": int(time.time() * 1000),
                    "identity": {"sourceIp": environ.get("REMOTE_ADDR", ""),
                                 "userAgent": environ.get("HTTP_USER_AGENT", "")}}
-        request = RestRequest(method=environ["REQUEST_METHOD"], path="/" + sub_path, body=body or "",
-                              path_parameters=parameters or {}, query={k: v[-1] for k, v in parse_qs(query).items()},
-                              headers={k: v[-1] for k, v in headers.items()}, context=context,
+        request = RestRequest(method=environ["REQUEST_METHOD"], path="/" + sub_path, body=body,
+                              path_parameters=parameters or {}, query=query, headers=headers, context=context,
                               stage_variables=dict(getattr(api.stages.get(stage), "variables", None) or {}))
         host = f"http://{environ.get('HTTP_HOST', 'localhost')}"
 
@@ -186,11 +176,9 @@ class HttpFront:
     def _service_integration(self, environ: dict, api, stage: str, integration, route, parameters, query: str,
                              headers: dict, body, is_base64: bool) -> tuple[int, bytes]:
         """An HTTP API's AWS service integration (http_api_integrations)."""
-        if is_base64:
-            body = base64.b64decode(body or "").decode("utf-8", errors="replace")
+        flat_query, flat_headers, text = _flat(query, headers, body, is_base64)
         request_id = str(uuid.uuid4())
-        request = {"body": body or "", "header": {k: v[-1] for k, v in headers.items()},
-                   "querystring": {k: v[-1] for k, v in parse_qs(query).items()}, "path": parameters or {},
+        request = {"body": text, "header": flat_headers, "querystring": flat_query, "path": parameters or {},
                    "context": {"requestId": request_id, "apiId": api.api_id, "stage": stage,
                                "routeKey": route.route_key, "accountId": self._account_id,
                                "httpMethod": environ["REQUEST_METHOD"],
@@ -276,10 +264,7 @@ class HttpFront:
         fn = self.function_for_url(url_id)
         if fn is None:
             return _message(404, f"No function URL {url_id!r} in this lab: create one with create_function_url_config.")
-        query, headers, body, is_base64 = _request(environ)
-        event = events.function_url(environ["REQUEST_METHOD"], "/" + sub_path, query=query, headers=headers,
-                                    body=body, is_base64=is_base64, url_id=url_id, region=self._region,
-                                    source_ip=environ.get("REMOTE_ADDR"), user_agent=environ.get("HTTP_USER_AGENT", ""))
+        event = self._url_event(environ, url_id, sub_path)
         return _proxy_response(self._bridge.invoke(fn, json.dumps(event).encode()), "2.0")
 
     def _streaming_url(self, environ: dict, rest: str, start_response: Callable) -> Iterable[bytes] | None:
@@ -296,10 +281,7 @@ class HttpFront:
         config = getattr(fn, "url_config", None)
         if fn is None or (config.config.get("InvokeMode") if config else None) != "RESPONSE_STREAM":
             return None
-        query, headers, body, is_base64 = _request(environ)
-        event = events.function_url(environ["REQUEST_METHOD"], "/" + sub_path, query=query, headers=headers,
-                                    body=body, is_base64=is_base64, url_id=url_id, region=self._region,
-                                    source_ip=environ.get("REMOTE_ADDR"), user_agent=environ.get("HTTP_USER_AGENT", ""))
+        event = self._url_event(environ, url_id, sub_path)
         parts: queue.Queue = queue.Queue()
 
         def run() -> None:
@@ -342,6 +324,13 @@ class HttpFront:
                 if kind == "chunk":
                     yield chunk
         return body_parts()
+
+    def _url_event(self, environ: dict, url_id: str, sub_path: str) -> dict:
+        """The event a function URL sends its function (payload format 2.0)."""
+        query, headers, body, is_base64 = _request(environ)
+        return events.function_url(environ["REQUEST_METHOD"], "/" + sub_path, query=query, headers=headers,
+                                   body=body, is_base64=is_base64, url_id=url_id, region=self._region,
+                                   source_ip=environ.get("REMOTE_ADDR"), user_agent=environ.get("HTTP_USER_AGENT", ""))
 
     def function_for_url(self, url_id: str):
         for fn in list(self._bridge.backend.list_functions()):
@@ -442,6 +431,12 @@ def _cors_headers(cors: dict, origin: str, *, preflight: bool) -> list[tuple[str
     elif cors.get("exposeHeaders"):
         headers.append(("Access-Control-Expose-Headers", ",".join(cors["exposeHeaders"])))
     return headers
+
+
+def _flat(query: str, headers: dict[str, list[str]], body, is_base64: bool) -> tuple[dict, dict, str]:
+    """A request as mapping templates and validators read it: one value per parameter, the body as text."""
+    text = base64.b64decode(body or "").decode("utf-8", errors="replace") if is_base64 else (body or "")
+    return {k: v[-1] for k, v in parse_qs(query).items()}, {k: v[-1] for k, v in headers.items()}, text
 
 
 def _proxy_response(result, version: str) -> Response:
