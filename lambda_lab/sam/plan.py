@@ -28,30 +28,10 @@ def references(node: Any) -> set[str]:
     """Logical ids a value refers to: Ref, Fn::GetAtt, and ${...} inside Fn::Sub (not the Sub's own variables)."""
     found: set[str] = set()
 
-    def walk(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-        elif isinstance(node, dict):
-            if len(node) == 1 and "Ref" in node and isinstance(node["Ref"], str):
-                found.add(node["Ref"])
-            elif len(node) == 1 and "Fn::GetAtt" in node:
-                target = node["Fn::GetAtt"]
-                name = target.split(".", 1)[0] if isinstance(target, str) else target[0] if target else None
-                if isinstance(name, str):
-                    found.add(name)
-            elif len(node) == 1 and "Fn::Sub" in node:
-                value = node["Fn::Sub"]
-                text, variables = (value, {}) if isinstance(value, str) else (value[0], value[1] if len(value) > 1 else {})
-                for match in _SUB_NAME.finditer(text if isinstance(text, str) else ""):
-                    name = match[1].split(".", 1)[0]
-                    if name not in (variables or {}) and not name.startswith("AWS::"):
-                        found.add(name)
-                walk(variables)
-            else:
-                for value in node.values():
-                    walk(value)
-    walk(node)
+    def note(name: str, attribute: str | None) -> None:
+        if not name.startswith("AWS::"):
+            found.add(name)
+    _replace_references(node, note)
     return found
 
 
@@ -86,14 +66,22 @@ def _replace_references(node: Any, replace: Callable[[str, str | None], Any]) ->
     if not isinstance(node, dict):
         return node
     if len(node) == 1 and ("Ref" in node or "Fn::GetAtt" in node):
-        target = node.get("Ref") or node["Fn::GetAtt"]
-        name, attribute = ((target, None) if "Ref" in node else
-                           tuple(target.split(".", 1)) if isinstance(target, str) else tuple(target))
-        found = replace(name, attribute) if isinstance(name, str) else None
+        target = node["Ref"] if "Ref" in node else node["Fn::GetAtt"]
+        if isinstance(target, str):
+            name, _, attribute = target.partition(".") if "Ref" not in node else (target, "", "")
+        elif isinstance(target, list) and target and isinstance(target[0], str):
+            name, attribute = target[0], target[1] if len(target) > 1 and isinstance(target[1], str) else ""
+        else:
+            return node
+        found = replace(name, attribute or None)
         return node if found is None else found
     if len(node) == 1 and "Fn::Sub" in node:
         value = node["Fn::Sub"]
-        text, variables = (value, None) if isinstance(value, str) else value
+        text, variables = (value, None) if isinstance(value, str) else (
+            (value[0], value[1] if len(value) > 1 and isinstance(value[1], dict) else {})
+            if isinstance(value, list) and value else (None, None))
+        if not isinstance(text, str):
+            return node
 
         def inline(match: re.Match) -> str:
             name, _, attribute = match[1].partition(".")
@@ -103,7 +91,7 @@ def _replace_references(node: Any, replace: Callable[[str, str | None], Any]) ->
             if isinstance(found, dict):
                 return "${%s}" % found["Ref"] if "Ref" in found else found["Fn::Sub"]
             return str(found).replace("${", "${!")
-        text = re.sub(r"\$\{([^!}][^}]*)\}", inline, text)
+        text = _SUB_NAME.sub(inline, text)
         return {"Fn::Sub": text if variables is None else [text, _replace_references(variables, replace)]}
     return {k: _replace_references(v, replace) for k, v in node.items()}
 
