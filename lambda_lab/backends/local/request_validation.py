@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 
-import jsonschema
-
 __all__ = ["refusal"]
 
 
@@ -36,6 +34,7 @@ def refusal(api, method, *, content_type: str, body: str, query: dict, headers: 
         name = (method.request_models or {}).get(content_type)
         model = next((m for m in api.models.values() if m.name == name), None) if name else None
         if model is not None and model.schema:
+            import jsonschema   # on first use: its import takes about a second, which every lab would pay at start
             try:
                 document = json.loads(body) if body else None
                 jsonschema.Draft4Validator(json.loads(model.schema)).validate(document)
