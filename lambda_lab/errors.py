@@ -17,6 +17,8 @@ __all__ = [
     "RequestEntityTooLargeError",
     "InvalidRequestContentError",
     "RuntimeNotAvailableError",
+    "SnapStartError",
+    "SnapStartTimeoutError",
     "RecursiveInvocationError",
     "ServiceClosedError",
 ]
@@ -72,6 +74,19 @@ class RecursiveInvocationError(LambdaLabError):
     """Recursive loop detection stopped an invocation (AWS: RecursiveInvocationException, HTTP 400)."""
 
     aws_code = "RecursiveInvocationException"
+
+
+class SnapStartError(LambdaLabError):
+    """A SnapStart restore failed: the after-restore runtime hook raised, or the runtime died."""
+
+    aws_code = "SnapStartException"
+
+
+class SnapStartTimeoutError(LambdaLabError):
+    """A SnapStart restore took longer than 10 s (the runtime's load and the after-restore hooks)."""
+
+    aws_code = "SnapStartTimeoutException"
+    http_status = 408
 
 
 class RuntimeNotAvailableError(LambdaLabError):

@@ -211,7 +211,17 @@ class Function:
         return self.lab.deploy(self.name, **{**self.lab._deployed_args.get(self.name, {}), **changes})
 
     def publish_version(self, description: str = "") -> str:
-        return self.lab.client("lambda").publish_version(FunctionName=self.name, Description=description)["Version"]
+        """Publish $LATEST as a new version and return its number.
+
+        With SnapStart this is when INIT runs and the snapshot is taken; a version whose INIT failed
+        is ``Failed`` and cannot be invoked, so this raises, with Lambda's reason.
+        """
+        answer = self.lab.client("lambda").publish_version(FunctionName=self.name, Description=description)
+        if answer.get("State") == "Failed":
+            raise LambdaLabError(
+                f"Version {answer['Version']} of {self.name!r} is Failed ({answer.get('StateReasonCode')}): "
+                f"{answer.get('StateReason')}. Its INIT log is in CloudWatch; fix the code, deploy, and publish again.")
+        return answer["Version"]
 
     def set_reserved_concurrency(self, count: int | None) -> None:
         """Reserve ``count`` concurrent executions for this function (None removes the reservation)."""

@@ -31,6 +31,12 @@ class Report:
     init_ms: float | None = None
     status: str | None = None
     error_type: str | None = None
+    restore_ms: float | None = None         # a SnapStart cold start (Restore Duration)
+    billed_restore_ms: int | None = None    # ...and Billed Restore Duration
+
+    @property
+    def cold(self) -> bool:
+        return self.init_ms is not None or self.restore_ms is not None
 
 
 def platform_kind(line: str) -> str | None:
@@ -76,7 +82,9 @@ def _json_report(logs: str, request_id: str | None) -> Report | None:
         billed_ms=int(metrics.get("billedDurationMs", 0)), memory_mb=int(metrics.get("memorySizeMB", 0)),
         max_memory_mb=int(metrics.get("maxMemoryUsedMB", 0)),
         init_ms=float(metrics["initDurationMs"]) if "initDurationMs" in metrics else None,
-        status=None if status in (None, "success") else status, error_type=found.get("errorType"))
+        status=None if status in (None, "success") else status, error_type=found.get("errorType"),
+        restore_ms=float(metrics["restoreDurationMs"]) if "restoreDurationMs" in metrics else None,
+        billed_restore_ms=int(metrics["billedRestoreDurationMs"]) if "billedRestoreDurationMs" in metrics else None)
 
 
 def parse_report(logs: str, request_id: str | None = None) -> Report | None:
@@ -108,6 +116,8 @@ def parse_report(logs: str, request_id: str | None = None) -> Report | None:
         init_ms=number("Init Duration", "ms"),
         status=fields.get("Status"),
         error_type=fields.get("Error Type"),
+        restore_ms=number("Restore Duration", "ms"),
+        billed_restore_ms=int(number("Billed Restore Duration", "ms")) if "Billed Restore Duration" in fields else None,
     )
 
 
@@ -136,6 +146,9 @@ class Invocation:
     executed_version: str | None = None
     started_at: float | None = None
     throttled: bool = False
+    #: A SnapStart cold start: the restore (REPORT's Restore Duration) instead of INIT.
+    restore_ms: float | None = None
+    billed_restore_ms: int | None = None
 
     @classmethod
     def from_response(cls, function_name: str, response: dict, *, started_at: float | None = None,
@@ -152,8 +165,10 @@ class Invocation:
             function_name=function_name,
             request_id=report.request_id if report else response.get("ResponseMetadata", {}).get("RequestId", ""),
             payload=payload, error=error, function_error=function_error,
-            cold=bool(report and report.init_ms is not None),
+            cold=bool(report and report.cold),
             init_ms=report.init_ms if report else None,
+            restore_ms=report.restore_ms if report else None,
+            billed_restore_ms=report.billed_restore_ms if report else None,
             duration_ms=report.duration_ms if report else 0.0,
             billed_ms=report.billed_ms if report else 0,
             memory_mb=report.memory_mb if report else 0,
@@ -172,8 +187,8 @@ class Invocation:
         error = {"errorType": report.error_type or "Unhandled", "errorMessage": f"Status: {report.status}"} \
             if report.status else _logged_error(lines)
         return cls(function_name=function_name, request_id=report.request_id, payload=None, error=error,
-                   function_error="Unhandled" if error else None, cold=report.init_ms is not None,
-                   init_ms=report.init_ms, duration_ms=report.duration_ms, billed_ms=report.billed_ms,
+                   function_error="Unhandled" if error else None, cold=report.cold,
+                   init_ms=report.init_ms, restore_ms=report.restore_ms, billed_restore_ms=report.billed_restore_ms, duration_ms=report.duration_ms, billed_ms=report.billed_ms,
                    memory_mb=report.memory_mb, max_memory_mb=report.max_memory_mb, logs=logs,
                    environment=environment, started_at=started_at)
 
@@ -202,6 +217,8 @@ class Invocation:
             return f"<Invocation {self.function_name}: throttled (429 TooManyRequestsException)>"
         state = "cold" if self.cold else "warm"
         init = f", init {self.init_ms:.1f} ms" if self.init_ms is not None else ""
+        if self.restore_ms is not None:
+            init = f", restore {self.restore_ms:.1f} ms"
         outcome = f"error {self.error.get('errorType')}" if self.error else f"payload {_short(self.payload)}"
         return (f"<Invocation {self.function_name} {state}: {outcome}; duration {self.duration_ms:.2f} ms{init}, "
                 f"billed {self.billed_ms} ms, memory {self.max_memory_mb}/{self.memory_mb} MB>")
@@ -209,9 +226,11 @@ class Invocation:
     def _repr_html_(self) -> str:
         badge = ("#b00020", "throttled") if self.throttled else (
             ("#b00020", f"error: {self.error.get('errorType')}") if self.error else
-            (("#1565c0", "cold start") if self.cold else ("#2e7d32", "warm")))
+            (("#1565c0", "restored (SnapStart)" if self.restore_ms is not None else "cold start") if self.cold
+             else ("#2e7d32", "warm")))
         rows = [("payload", _short(self.payload, 300)), ("duration", f"{self.duration_ms:.2f} ms"),
-                ("init", f"{self.init_ms:.2f} ms" if self.init_ms is not None else "—"),
+                ("restore", f"{self.restore_ms:.2f} ms (billed {self.billed_restore_ms} ms)") if self.restore_ms is not None
+                else ("init", f"{self.init_ms:.2f} ms" if self.init_ms is not None else "—"),
                 ("billed", f"{self.billed_ms} ms"), ("memory", f"{self.max_memory_mb} of {self.memory_mb} MB used"),
                 ("request id", self.request_id)]
         if self.error:

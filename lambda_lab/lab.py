@@ -140,7 +140,8 @@ class Lab:
                env: dict[str, str] | None = None, layers: Sequence[str] = (), requirements: Sequence[str] = (),
                files: dict[str, str | bytes] | None = None, description: str = "",
                architecture: str = "x86_64", role: str | None = None,
-               durable: bool | int | dict | None = None, tenant_isolation: bool = False) -> Function:
+               durable: bool | int | dict | None = None, tenant_isolation: bool = False,
+               snap_start: bool = False) -> Function:
         """Package the code, create or update the function, wait until it is ready.
 
         ``code`` is the handler module's source (``app.py`` for ``handler="app.handler"``); or give
@@ -158,6 +159,11 @@ class Lab:
         then names a tenant (``fn.invoke(event, tenant_id="blue")``), and each tenant's calls run in
         environments of that tenant only. AWS sets it at creation only.
         https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html
+
+        ``snap_start=True`` sets ``SnapStart: {ApplyOn: PublishedVersions}`` (python3.12 and later):
+        ``fn.publish_version()`` then runs INIT once and snapshots it, and that version's cold starts
+        are restores of the snapshot (``invocation.restore_ms``). $LATEST runs as usual.
+        https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html
         """
         self._check_open()
         durable_config = _durable_config(durable)
@@ -172,6 +178,7 @@ class Lab:
                   "Description": description, "Role": role or self.backend.execution_role_arn()}
         if durable_config:
             config["DurableConfig"] = durable_config
+        config["SnapStart"] = {"ApplyOn": "PublishedVersions" if snap_start else "None"}
         try:
             created = False
             tenancy = {"TenancyConfig": {"TenantIsolationMode": "PER_TENANT"}} if tenant_isolation else {}
@@ -198,7 +205,7 @@ class Lab:
         self._deployed_args[name] = dict(code=code, path=path, handler=handler, runtime=runtime, memory_mb=memory_mb,
                                          timeout_s=timeout_s, env=env, layers=layers, requirements=requirements,
                                          files=files, description=description, architecture=architecture, role=role,
-                                         durable=durable, tenant_isolation=tenant_isolation)
+                                         durable=durable, tenant_isolation=tenant_isolation, snap_start=snap_start)
         return Function(self, name)
 
     def deploy_sam(self, template: str | Path, *, stack_name: str = "lab-sam",

@@ -69,6 +69,13 @@ class ProcessLimit:
             import resource
             resource.setrlimit(resource.RLIMIT_NPROC, (self.nproc, self.nproc))
 
+    def adopt(self, pid: int) -> None:
+        """Bound a process this environment did not spawn (a SnapStart restore, forked by its snapshot)."""
+        if self.cgroup is not None:
+            (self.cgroup / "cgroup.procs").write_text(str(pid))
+        elif self.nproc is not None:
+            psutil.Process(pid).rlimit(psutil.RLIMIT_NPROC, (self.nproc, self.nproc))
+
     def close(self) -> None:
         if self.cgroup is None:
             return

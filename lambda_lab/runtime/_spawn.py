@@ -54,10 +54,11 @@ _spawner_lock = threading.Lock()
 
 
 def spawn_worker(argv: list[str], *, env: dict[str, str], cwd: str, output: IO[bytes],
-                 in_child: Callable[[], None] | None = None) -> subprocess.Popen:
+                 in_child: Callable[[], None] | None = None, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
     """Start a worker in its own session, stdin closed, stdout and stderr into ``output``.
 
-    ``in_child`` runs in the worker between fork and exec (e.g. joining its process limit).
+    ``in_child`` runs in the worker between fork and exec (e.g. joining its process limit);
+    ``pass_fds`` stay open in it (a SnapStart zygote's control socket).
     """
     global _spawner
     with _spawner_lock:
@@ -72,5 +73,5 @@ def spawn_worker(argv: list[str], *, env: dict[str, str], cwd: str, output: IO[b
             in_child()
 
     return _spawner.spawn(args=argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=output,
-                          stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
+                          stderr=subprocess.STDOUT, start_new_session=True, close_fds=True, pass_fds=pass_fds,
                           preexec_fn=preexec if (linux or in_child) else None)

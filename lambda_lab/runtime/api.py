@@ -3,6 +3,8 @@
 This is the HTTP interface AWS gives every runtime (awslambdaric, a custom ``bootstrap``, our
 Node.js bootstrap): the runtime long-polls ``/runtime/invocation/next`` for an event and posts the
 result to ``/response`` or ``/error``; a runtime that cannot start posts ``/runtime/init/error``.
+A SnapStart runtime calls ``/runtime/restore/next`` when restored, and posts ``/runtime/restore/error``
+when an after-restore hook fails.
 https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
 """
 
@@ -91,6 +93,12 @@ class RuntimeApiHandler(Protocol):
     def init_error(self, body: bytes, error_type: str | None) -> None:
         """The runtime could not initialise."""
 
+    def restore_next(self) -> bool:
+        """SnapStart: a restored runtime has loaded (``GET /runtime/restore/next``)."""
+
+    def restore_error(self, body: bytes, error_type: str | None) -> None:
+        """SnapStart: an after-restore hook failed (``POST /runtime/restore/error``)."""
+
 
 class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as awslambdaric expects
@@ -102,11 +110,20 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         pass  # the runtime's traffic is not the learner's business
 
+    @property
+    def _handler(self) -> RuntimeApiHandler:
+        route = self.server.route
+        return (route(self.headers.get("User-Agent", "")) if route is not None else None) or self.server.handler
+
     def do_GET(self) -> None:
+        if self.path == f"{_PREFIX}/restore/next":   # SnapStart: a restored runtime has loaded
+            self._handler.restore_next()
+            self._reply(200, {})
+            return
         if self.path != f"{_PREFIX}/invocation/next":
             self._reply(404, {"errorType": "NotFound", "errorMessage": f"unknown path {self.path}"})
             return
-        invocation = self.server.handler.next_invocation()
+        invocation = self._handler.next_invocation()
         if invocation is None:  # the environment is shutting down
             self.close_connection = True
             self._reply(500, {"errorType": "ServiceShutdown", "errorMessage": "environment closing"})
@@ -114,17 +131,22 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
         self._reply(200, invocation.body, invocation.headers())
 
     def do_POST(self) -> None:
+        handler = self._handler
         match = _INVOCATION_PATH.match(self.path)
         streamed = None
         if (match is not None and match["kind"] == "response"
                 and self.headers.get("Lambda-Runtime-Function-Response-Mode", "").lower() == "streaming"):
-            streamed = self._read_stream(match["id"])
+            streamed = self._read_stream(handler, match["id"])
             body = b""
         else:
             body = self._read_body()
         error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
         if self.path == f"{_PREFIX}/init/error":
-            self.server.handler.init_error(body, error_type)
+            handler.init_error(body, error_type)
+            self._reply(202, {"status": "OK"})
+            return
+        if self.path == f"{_PREFIX}/restore/error":   # SnapStart: an after-restore hook failed
+            handler.restore_error(body, error_type)
             self._reply(202, {"status": "OK"})
             return
         if match is None:
@@ -132,11 +154,11 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
             return
         request_id = match["id"]
         if streamed is not None:
-            accepted = self._streamed(request_id, *streamed)
+            accepted = self._streamed(handler, request_id, *streamed)
         elif match["kind"] == "response":
-            accepted = self.server.handler.invocation_response(request_id, body)
+            accepted = handler.invocation_response(request_id, body)
         else:
-            accepted = self.server.handler.invocation_error(request_id, body, error_type)
+            accepted = handler.invocation_error(request_id, body, error_type)
         if accepted:
             self._reply(202, {"status": "OK"})
         else:
@@ -151,7 +173,7 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
             return self._read_chunked()
         return b""
 
-    def _read_stream(self, request_id: str) -> tuple[bytes, dict[str, str]]:
+    def _read_stream(self, handler: RuntimeApiHandler, request_id: str) -> tuple[bytes, dict[str, str]]:
         """A streamed response: each chunk handed on as it arrives; (all of it, its trailers).
 
         AWS's custom runtime streaming: ``Transfer-Encoding: chunked``, and an error that happens
@@ -164,7 +186,7 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
             body = self._read_body()
             if body:
-                self.server.handler.invocation_chunk(request_id, body, content_type)
+                handler.invocation_chunk(request_id, body, content_type)
             return body, {}
         while True:
             size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
@@ -173,7 +195,7 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
             chunk = self.rfile.read(size)
             self.rfile.readline()
             chunks.append(chunk)
-            self.server.handler.invocation_chunk(request_id, chunk, content_type)
+            handler.invocation_chunk(request_id, chunk, content_type)
         trailers: dict[str, str] = {}
         while True:
             line = self.rfile.readline().strip()
@@ -183,15 +205,15 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
             trailers[name.strip().lower()] = value.strip()
         return b"".join(chunks), trailers
 
-    def _streamed(self, request_id: str, body: bytes, trailers: dict[str, str]) -> bool:
+    def _streamed(self, handler: RuntimeApiHandler, request_id: str, body: bytes, trailers: dict[str, str]) -> bool:
         error_type = trailers.get("lambda-runtime-function-error-type")
         if error_type:
             try:
                 document = base64.b64decode(trailers.get("lambda-runtime-function-error-body", ""))
             except ValueError:
                 document = b""
-            return self.server.handler.invocation_error(request_id, document, error_type)
-        return self.server.handler.invocation_streamed(request_id, body)
+            return handler.invocation_error(request_id, document, error_type)
+        return handler.invocation_streamed(request_id, body)
 
     def _read_chunked(self) -> bytes:
         chunks = []
@@ -218,6 +240,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     handler: RuntimeApiHandler
+    route: "Callable[[str], RuntimeApiHandler | None] | None" = None
 
 
 @dataclass
@@ -226,12 +249,15 @@ class RuntimeApiServer:
 
     handler: RuntimeApiHandler
     host: str = "127.0.0.1"
+    #: Picks another handler by the request's User-Agent (a SnapStart snapshot's restored copies).
+    route: "Callable[[str], RuntimeApiHandler | None] | None" = None
     _server: _Server = field(init=False, repr=False)
     _thread: threading.Thread = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._server = _Server((self.host, 0), _RuntimeApiRequestHandler)
         self._server.handler = self.handler
+        self._server.route = self.route
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name=f"runtime-api-{self.port}", daemon=True)
         self._thread.start()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
+import math
 import os
 import shutil
 import signal
@@ -18,11 +19,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import psutil
 
 from ..clock import Clock
+from ..errors import SnapStartError, SnapStartTimeoutError
 from . import logs
 from ._pids import AWS_PROCESS_LIMIT, ProcessLimit
 from ._spawn import spawn_worker
@@ -30,6 +32,9 @@ from .api import PendingInvocation, RuntimeApiServer
 from .limits import (INIT_TIMEOUT_S, STREAM_CAPPED_BYTES_PER_S, STREAM_PAYLOAD_LIMIT, STREAM_UNCAPPED_BYTES,
                      SYNC_PAYLOAD_LIMIT, CpuGovernor, ProcessProbe, cpu_share, signal_group)
 from .runtimes import CustomRuntime, Runtime
+
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
 
 __all__ = ["EnvironmentSpec", "EnvironmentState", "ExecutionEnvironment", "Outcome"]
 
@@ -59,6 +64,7 @@ class EnvironmentSpec:
     log_format: str = "Text"
     application_log_level: str = "INFO"
     log_group_name: str | None = None
+    snap_start: bool = False   # a published version with SnapStart: its environments are restored copies
 
     @property
     def log_group(self) -> str:
@@ -88,6 +94,8 @@ class Outcome:
     output: str                  # what the runtime wrote during this invocation
     init_output: str = ""        # what it wrote during INIT (cold starts only)
     init_status: str | None = None  # INIT_REPORT's Status when INIT did not succeed
+    restore_ms: float | None = None        # a SnapStart restore: REPORT's Restore Duration instead of Init
+    billed_restore_ms: int | None = None   # ...and Billed Restore Duration (the after-restore hooks)
 
     @property
     def function_error(self) -> str | None:
@@ -98,8 +106,9 @@ class ExecutionEnvironment:
     """A worker process serving one invocation at a time, frozen in between."""
 
     def __init__(self, spec: EnvironmentSpec, *, scratch_root: Path, clock: Clock, governor: CpuGovernor,
-                 provisioned: bool = False):
+                 provisioned: bool = False, snapshot: "Snapshot | None" = None):
         self.spec = spec
+        self.snapshot = snapshot   # SnapStart: this environment is a restored copy of it
         self.id = uuid.uuid4().hex
         self.provisioned = provisioned
         self.tenant_id: str | None = None   # a PER_TENANT function's environment serves one tenant only
@@ -129,6 +138,10 @@ class ExecutionEnvironment:
         self._pids: ProcessLimit | None = None
         self._server: RuntimeApiServer | None = None
         self._spawned_at = 0.0
+        self._restore_called_at: float | None = None
+        self._restore_error: dict | None = None
+        self._restore_ms: float | None = None
+        self._billed_restore_ms: int | None = None
 
     # -- INIT -------------------------------------------------------------------------------
 
@@ -137,6 +150,9 @@ class ExecutionEnvironment:
         for sub in ("tmp", "home"):
             (self._scratch / sub).mkdir(parents=True, exist_ok=True)
         self._server = RuntimeApiServer(self)
+        if self.snapshot is not None:
+            self._restore()
+            return
         launch = self.spec.runtime.launch(handler=self.spec.handler, code_dir=self.spec.code_dir,
                                           opt_dir=self.spec.opt_dir, runtime_site=self.spec.runtime_site)
         self._spawned_at = time.perf_counter()
@@ -151,49 +167,30 @@ class ExecutionEnvironment:
                                          cwd=str(self.spec.code_dir), output=output, in_child=self._pids.preexec)
         self._probe = ProcessProbe(self._process.pid)
 
+    def _restore(self) -> None:
+        """A SnapStart cold start: a copy of the version's snapshot, with this environment's own variables."""
+        self._pids = ProcessLimit(self.id, self.spec.max_processes)
+        launch = self.spec.runtime.launch(handler=self.spec.handler, code_dir=self.spec.code_dir,
+                                          opt_dir=self.spec.opt_dir, runtime_site=self.spec.runtime_site)
+        self._spawned_at = time.perf_counter()
+        self._process = self.snapshot.restore(self, scratch=self._scratch, output_path=self._output_path,
+                                              environment=self._worker_environment(launch.environment))
+        self._probe = ProcessProbe(self._process.pid)
+
     def _worker_environment(self, runtime_env: Mapping[str, str]) -> dict[str, str]:
-        spec = self.spec
-        opt = spec.opt_dir
-        lib_dirs = [str(spec.code_dir), str(spec.code_dir / "lib")] + ([str(opt / "lib")] if opt else [])
-        environment = {
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin") + (f":{opt / 'bin'}" if opt else ""),
-            "LD_LIBRARY_PATH": os.pathsep.join(lib_dirs),
-            "LANG": "en_US.UTF-8",
-            "TZ": ":UTC",
-            # Departure from AWS: /tmp is a scratch directory per environment, found through
-            # TMPDIR (tempfile honours it); code that hard-codes "/tmp" writes to the host's /tmp.
-            "TMPDIR": str(self._scratch / "tmp"),
-            "HOME": str(self._scratch / "home"),
-            # The lab's own AWS config and credentials files stay out of the handler's reach.
-            "AWS_CONFIG_FILE": str(self._scratch / "home" / "no-aws-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(self._scratch / "home" / "no-aws-credentials"),
-            **spec.base_environment,
-            **runtime_env,
-            "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
-            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
-            "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
-            "AWS_REGION": spec.region,
-            "AWS_DEFAULT_REGION": spec.region,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime.name}",
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if self.provisioned else "on-demand",
-            "AWS_LAMBDA_RUNTIME_API": self._server.address,
-            "LAMBDA_TASK_ROOT": str(spec.code_dir),
-            "_HANDLER": spec.handler,
-        }
-        if spec.log_format == "JSON":
-            # What Lambda sets for LoggingConfig JSON; awslambdaric then formats and filters the records.
-            environment["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
-            environment["AWS_LAMBDA_LOG_LEVEL"] = spec.application_log_level
-        environment.update(spec.variables)  # the function's own variables (reserved keys are refused earlier)
-        return environment
+        if self.spec.snap_start:
+            initialization_type = "snap-start"
+        else:
+            initialization_type = "provisioned-concurrency" if self.provisioned else "on-demand"
+        return worker_environment(self.spec, self._scratch, runtime_env, self._server.address,
+                                  initialization_type=initialization_type, log_stream=self.log_stream)
 
     def wait_initialized(self, timeout_s: float = INIT_TIMEOUT_S) -> bool:
         """Wait for INIT to end. True when the runtime is ready for its first event."""
         deadline = time.perf_counter() + timeout_s
         with self._cond:
-            while not self._initialized and self._init_error is None and not self._closing:
+            while (not self._initialized and self._init_error is None and self._restore_error is None
+                   and not self._closing):
                 remaining = deadline - time.perf_counter()
                 if remaining <= 0 or not self._alive():
                     break
@@ -208,11 +205,29 @@ class ExecutionEnvironment:
 
     # -- the Runtime API's side (called on the server's threads) ----------------------------
 
+    def restore_next(self) -> bool:
+        """The restored runtime's ``GET /runtime/restore/next``: it is loaded; the after-restore hooks run next."""
+        if self.snapshot is not None and self._restore_called_at is None:
+            # The copy was forked into its snapshot's bounds; from here it counts against its own.
+            self._pids.adopt(self._process.pid)
+            self._restore_called_at = time.perf_counter()
+        return True
+
+    def restore_error(self, body: bytes, error_type: str | None) -> None:
+        with self._cond:
+            self._restore_error = _error_document(body, error_type)
+            self._cond.notify_all()
+
     def next_invocation(self) -> PendingInvocation | None:
         with self._cond:
             if not self._initialized:
                 self._initialized = True
-                self._init_ms = (time.perf_counter() - self._spawned_at) * 1000
+                now = time.perf_counter()
+                self._init_ms = (now - self._spawned_at) * 1000
+                if self.snapshot is not None:
+                    self._restore_ms = self._init_ms
+                    hooks_ms = (now - (self._restore_called_at or self._spawned_at)) * 1000
+                    self._billed_restore_ms = max(1, math.ceil(hooks_ms))
             # AWS freezes the environment once the runtime asks for the next event.
             self._freeze()
             self._waiting_for_event = True
@@ -289,7 +304,7 @@ class ExecutionEnvironment:
             init_output, failed = self._finish_init(invocation)
             if failed is not None:
                 return failed
-        init_ms = self._init_ms if cold else None
+        init_ms = self._init_ms if cold and self.snapshot is None else None
         with self._cond:
             self._current, self._result = invocation.request_id, None
             self._thaw()
@@ -299,11 +314,15 @@ class ExecutionEnvironment:
             self._governor.track(self._process.pid, self._probe, cpu_share(self.spec.memory_mb))
         outcome = self._await_outcome(invocation, cold, init_ms)
         outcome.init_output = init_output
+        if cold and self.snapshot is not None:
+            outcome.restore_ms, outcome.billed_restore_ms = self._restore_ms, self._billed_restore_ms
         self.last_used = self._clock.now()
         return outcome
 
     def _finish_init(self, invocation: PendingInvocation) -> tuple[str, Outcome | None]:
         """A cold start: wait for INIT (AWS allows 10 s) and turn its failure into the invocation's."""
+        if self.snapshot is not None:
+            return self._finish_restore(), None
         ready = self.wait_initialized(max(0.0, INIT_TIMEOUT_S - (time.perf_counter() - self._spawned_at)))
         if not ready and self._init_error is None and self._alive():
             # AWS retries a too-slow INIT within the invocation's own timeout; we let this one go on
@@ -326,6 +345,31 @@ class ExecutionEnvironment:
                                error_type=document.get("errorType"), cold=True, init_ms=elapsed_ms,
                                duration_ms=0.0, max_memory_mb=0, output="", init_output=output,
                                init_status=status)
+
+    def _finish_restore(self) -> str:
+        """A SnapStart cold start: the runtime loads and the after-restore hooks run, within 10 s.
+
+        Failing that, the *invocation call* fails, with SnapStartException or SnapStartTimeoutException
+        (AWS's Invoke errors, not function errors); the environment is discarded.
+        """
+        from .snapshot import RESTORE_TIMEOUT_S
+        ready = self.wait_initialized(max(0.0, RESTORE_TIMEOUT_S - (time.perf_counter() - self._spawned_at)))
+        output = self._read_output()
+        if ready:
+            return output
+        error, alive = self._restore_error, self._alive()
+        self.close("restore failed")
+        shown = f" Its log: {output.strip()[-1500:]}" if output.strip() else ""
+        if error is not None or not alive:
+            detail = (f"{error.get('errorType')}: {error.get('errorMessage')}" if error
+                      else self._exit_error("-")["errorMessage"].split("Error: ", 1)[-1])
+            raise SnapStartError(
+                f"The after-restore runtime hook failed ({detail}). Fix the @register_after_restore hook "
+                f"and publish a new version.{shown}")
+        raise SnapStartTimeoutError(
+            f"Lambda couldn't restore the snapshot within the timeout limit: the runtime must load and the "
+            f"after-restore hooks finish within {RESTORE_TIMEOUT_S:.0f} s. Move slow work out of "
+            f"@register_after_restore.{shown}")
 
     def _await_outcome(self, invocation: PendingInvocation, cold: bool, init_ms: float | None) -> Outcome:
         started = time.perf_counter()
@@ -473,6 +517,50 @@ class ExecutionEnvironment:
     def __repr__(self) -> str:
         return (f"ExecutionEnvironment({self.spec.function_name}:{self.spec.version}, id={self.id[:8]}, "
                 f"{self.state.value}, invocations={self.invocations})")
+
+
+def worker_environment(spec: EnvironmentSpec, scratch: Path, runtime_env: Mapping[str, str], runtime_api: str, *,
+                       initialization_type: str, log_stream: str) -> dict[str, str]:
+    """The variables a worker starts with: AWS's runtime variables, then the function's own."""
+    opt = spec.opt_dir
+    lib_dirs = [str(spec.code_dir), str(spec.code_dir / "lib")] + ([str(opt / "lib")] if opt else [])
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin") + (f":{opt / 'bin'}" if opt else ""),
+        "LD_LIBRARY_PATH": os.pathsep.join(lib_dirs),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        # Departure from AWS: /tmp is a scratch directory per environment, found through
+        # TMPDIR (tempfile honours it); code that hard-codes "/tmp" writes to the host's /tmp.
+        "TMPDIR": str(scratch / "tmp"),
+        "HOME": str(scratch / "home"),
+        # The lab's own AWS config and credentials files stay out of the handler's reach.
+        "AWS_CONFIG_FILE": str(scratch / "home" / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(scratch / "home" / "no-aws-credentials"),
+        **spec.base_environment,
+        **runtime_env,
+        "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+        "AWS_REGION": spec.region,
+        "AWS_DEFAULT_REGION": spec.region,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime.name}",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,
+        "AWS_LAMBDA_RUNTIME_API": runtime_api,
+        "LAMBDA_TASK_ROOT": str(spec.code_dir),
+        "_HANDLER": spec.handler,
+    }
+    if spec.snap_start:
+        # "The AWS_LAMBDA_LOG_GROUP_NAME and AWS_LAMBDA_LOG_STREAM_NAME environment variables are not
+        # available in Lambda SnapStart functions." (snapstart-monitoring.html)
+        del environment["AWS_LAMBDA_LOG_GROUP_NAME"], environment["AWS_LAMBDA_LOG_STREAM_NAME"]
+    if spec.log_format == "JSON":
+        # What Lambda sets for LoggingConfig JSON; awslambdaric then formats and filters the records.
+        environment["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+        environment["AWS_LAMBDA_LOG_LEVEL"] = spec.application_log_level
+    environment.update(spec.variables)  # the function's own variables (reserved keys are refused earlier)
+    return environment
 
 
 _SIGNAL_WORDS = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted",

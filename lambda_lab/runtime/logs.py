@@ -19,7 +19,7 @@ import math
 from datetime import datetime, timezone
 
 __all__ = [
-    "billed_ms", "init_start_line", "start_line", "end_line", "report_line", "init_report_line", "timeout_line",
+    "billed_ms", "init_start_line", "restore_report_line", "start_line", "end_line", "report_line", "init_report_line", "timeout_line",
     "log_stream_name", "iso_timestamp", "platform_event", "json_status",
 ]
 
@@ -29,15 +29,16 @@ def billed_ms(duration_ms: float, init_ms: float | None = None) -> int:
     return max(1, math.ceil(round(duration_ms + (init_ms or 0.0), 6)))
 
 
-def init_start_line(runtime: str, region: str) -> str:
+def init_start_line(runtime: str, region: str, phase: str = "INIT") -> str:
     """The line AWS writes when an environment starts (``INIT_START Runtime Version: python:3.12.v38 ...``).
 
-    The runtime version names the lab's own build (``.lambda-lab``), not an AWS release.
+    The runtime version names the lab's own build (``.lambda-lab``), not an AWS release. A SnapStart
+    restore starts with ``RESTORE_START`` instead (``phase="RESTORE"``).
     """
     family = next((f for f in ("python", "nodejs", "provided.") if runtime.startswith(f)), "")
     name = f"{family.rstrip('.')}:{runtime[len(family):].removesuffix('.x')}" if family else runtime
     digest = hashlib.sha256(runtime.encode()).hexdigest()
-    return (f"INIT_START Runtime Version: {name}.lambda-lab\t"
+    return (f"{phase}_START Runtime Version: {name}.lambda-lab\t"
             f"Runtime Version ARN: arn:aws:lambda:{region}::runtime:{digest}")
 
 
@@ -71,7 +72,8 @@ def end_line(request_id: str) -> str:
 
 def report_line(request_id: str, *, duration_ms: float, billed: int, memory_mb: int,
                 max_memory_mb: int, init_ms: float | None = None, status: str | None = None,
-                error_type: str | None = None) -> str:
+                error_type: str | None = None, restore_ms: float | None = None,
+                billed_restore_ms: int | None = None) -> str:
     fields = [
         f"REPORT RequestId: {request_id}",
         f"Duration: {duration_ms:.2f} ms",
@@ -81,6 +83,9 @@ def report_line(request_id: str, *, duration_ms: float, billed: int, memory_mb: 
     ]
     if init_ms is not None:
         fields.append(f"Init Duration: {init_ms:.2f} ms")
+    if restore_ms is not None:   # a SnapStart cold start (snapstart-monitoring.html)
+        fields.append(f"Restore Duration: {restore_ms:.2f} ms")
+        fields.append(f"Billed Restore Duration: {billed_restore_ms} ms")
     if status is not None:  # AWS adds these only when the invocation did not end normally
         fields.append(f"Status: {status}")
         if error_type:
@@ -93,6 +98,11 @@ def init_report_line(init_ms: float, *, phase: str, status: str, error_type: str
     if error_type:
         fields.append(f"Error Type: {error_type}")
     return "\t".join(fields)
+
+
+def restore_report_line(restore_ms: float) -> str:
+    """What a SnapStart restore ends with, before the invocation's START."""
+    return f"RESTORE_REPORT Restore Duration: {restore_ms:.2f} ms"
 
 
 def iso_timestamp(epoch_s: float) -> str:

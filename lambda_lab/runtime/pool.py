@@ -82,8 +82,9 @@ class EnvironmentPool:
     """Environments of one function version: reuse warm ones, start new ones, reclaim idle ones."""
 
     def __init__(self, spec: EnvironmentSpec, *, factory: EnvironmentFactory, ledger: ConcurrencyLedger,
-                 clock: Clock, keep_alive_s: float = DEFAULT_KEEP_ALIVE_S):
+                 clock: Clock, keep_alive_s: float = DEFAULT_KEEP_ALIVE_S, snapshot=None):
         self.spec = spec
+        self._snapshot = snapshot   # SnapStart: deleted with the version
         self._factory = factory
         self._ledger = ledger
         self._clock = clock
@@ -214,3 +215,5 @@ class EnvironmentPool:
             busy = list(self._busy)
         for env in busy:
             env.close("service closed")
+        if self._snapshot is not None:
+            self._snapshot.close()

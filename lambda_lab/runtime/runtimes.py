@@ -76,6 +76,17 @@ class PythonRuntime(Runtime):
         )
 
 
+    def snapshot_launch(self, control_fd: int, **where) -> WorkerLaunch:
+        """The launch of a SnapStart snapshot: awslambdaric behind snapstart_boot, which forks restores."""
+        launch = self.launch(**where)
+        handler = launch.argv[-1]
+        return WorkerLaunch(argv=[sys.executable, "-S", str(_SNAPSTART_BOOT), str(control_fd), handler],
+                            environment=launch.environment)
+
+
+_SNAPSTART_BOOT = Path(__file__).with_name("snapstart_boot.py")
+
+
 class CustomRuntime(Runtime):
     """``provided.al2023`` / ``provided.al2``: the package's own executable ``bootstrap``."""
 

@@ -35,6 +35,7 @@ from .limits import (ASYNC_PAYLOAD_LIMIT, ENV_VARS_LIMIT, MAX_LAYERS, SYNC_PAYLO
 from ._pids import AWS_PROCESS_LIMIT
 from .pool import DEFAULT_KEEP_ALIVE_S, ConcurrencyLedger, EnvironmentPool
 from .runtimes import runtime_for
+from .snapshot import Snapshot, SnapshotInit
 
 __all__ = ["FunctionConfig", "InvocationResult", "LambdaService", "LATEST", "validate_environment"]
 
@@ -72,6 +73,9 @@ class FunctionConfig:
     application_log_level: str = "INFO"
     system_log_level: str = "INFO"
     log_group: str | None = None   # None: /aws/lambda/<name>
+    #: SnapStart ApplyOn PublishedVersions: each published version is initialised once, at publish,
+    #: and its environments are restored from that snapshot ($LATEST runs as usual).
+    snap_start: bool = False
 
     def validated(self) -> "FunctionConfig":
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -126,6 +130,8 @@ class InvocationResult:
     logs: str
     status_code: int = 200
     log_group: str = ""   # LoggingConfig.LogGroup; "" for /aws/lambda/<function_name>
+    restore_ms: float | None = None      # a SnapStart cold start: the restore instead of INIT
+    billed_restore_ms: int | None = None
 
     @property
     def function_error(self) -> str | None:
@@ -141,6 +147,7 @@ class _FunctionVersion:
     config: FunctionConfig
     version: str
     pool: EnvironmentPool
+    snapshot: Snapshot | None = None
 
 
 class LambdaService:
@@ -212,6 +219,8 @@ class LambdaService:
             versions[version] = self._new_version(config, version)
         if current is not None:
             current.pool.retire()
+            if current.snapshot is not None:
+                current.snapshot.close()
         return True
 
     def publish_version(self, name: str) -> str:
@@ -219,8 +228,16 @@ class LambdaService:
             latest = self._version(name, LATEST)
             number = str(self._next_version[name])
             self._next_version[name] += 1
-            self._functions[name][number] = self._new_version(latest.config, number)
+            fv = self._functions[name][number] = self._new_version(latest.config, number)
+        if fv.snapshot is not None:
+            fv.snapshot.take()
         return number
+
+    def take_snapshot(self, name: str, qualifier: str) -> SnapshotInit | None:
+        """SnapStart: run a published version's INIT and snapshot it (PublishVersion does this); None
+        when the version has no SnapStart. Idempotent."""
+        fv = self._version(name, qualifier)
+        return fv.snapshot.take() if fv.snapshot is not None else None
 
     def delete_function(self, name: str) -> None:
         with self._lock:
@@ -255,6 +272,11 @@ class LambdaService:
             raise InvalidParameterValueError(
                 "Provisioned concurrency cannot be configured on $LATEST: publish a version "
                 "(or point an alias at one) and configure that.")
+        if count and self._version(name, qualifier).snapshot is not None:
+            # "SnapStart does not support provisioned concurrency" (snapstart.html)
+            raise InvalidParameterValueError(
+                "Provisioned concurrency cannot be used with SnapStart: set SnapStart ApplyOn to None, or "
+                "drop the provisioned concurrency.")
         reserved = self.ledger.reserved(name)
         if reserved is not None and count > reserved:
             raise InvalidParameterValueError(
@@ -292,6 +314,12 @@ class LambdaService:
                 "e.g. b'{\"name\": \"Ada\"}'.") from None
         while True:
             fv = self._version(name, qualifier)
+            if fv.snapshot is not None and not fv.snapshot.take().ok:
+                init = fv.snapshot.take()
+                raise ResourceConflictError(
+                    f"The operation cannot be performed at this time. The function is currently in the following "
+                    f"state: Failed (its SnapStart INIT failed with {init.error.get('errorType')}: "
+                    f"{init.error.get('errorMessage')}). Fix the code and publish a new version.")
             try:
                 env = fv.pool.acquire(tenant_id)
                 break
@@ -347,6 +375,7 @@ class LambdaService:
 
     def _new_version(self, config: FunctionConfig, version: str) -> _FunctionVersion:
         runtime = runtime_for(config.runtime)
+        snap_start = config.snap_start and version != LATEST and runtime.family == "python"
         spec = EnvironmentSpec(
             function_name=config.name, version=version,
             function_arn=self._arn(config.name, None if version == LATEST else version),
@@ -356,15 +385,17 @@ class LambdaService:
             runtime_site=runtime_site(self.root, runtime.modules) if runtime.modules else None,
             region=self.region, variables=dict(config.environment), base_environment=self._base_environment,
             max_processes=self.max_processes, log_format=config.log_format,
-            application_log_level=config.application_log_level, log_group_name=config.log_group)
+            application_log_level=config.application_log_level, log_group_name=config.log_group,
+            snap_start=snap_start)
+        snapshot = Snapshot(spec, scratch_root=self.root / "environments", clock=self.clock) if snap_start else None
 
         def factory(provisioned: bool) -> ExecutionEnvironment:
             return ExecutionEnvironment(spec, scratch_root=self.root / "environments", clock=self.clock,
-                                        governor=self._governor, provisioned=provisioned)
+                                        governor=self._governor, provisioned=provisioned, snapshot=snapshot)
 
         pool = EnvironmentPool(spec, factory=factory, ledger=self.ledger, clock=self.clock,
-                               keep_alive_s=self.keep_alive_s)
-        return _FunctionVersion(config, version, pool)
+                               keep_alive_s=self.keep_alive_s, snapshot=snapshot)
+        return _FunctionVersion(config, version, pool, snapshot)
 
     def _version(self, name: str, qualifier: str | None) -> _FunctionVersion:
         with self._lock:
@@ -407,15 +438,19 @@ class LambdaService:
             payload=payload if payload is not None else b"null", error=outcome.error, cold=outcome.cold,
             init_ms=outcome.init_ms, duration_ms=outcome.duration_ms, billed_ms=billed,
             memory_mb=config.memory_mb, max_memory_mb=outcome.max_memory_mb, environment_id=env.id,
-            log_stream=env.log_stream, logs="\n".join(lines) + "\n", log_group=env.spec.log_group)
+            log_stream=env.log_stream, logs="\n".join(lines) + "\n", log_group=env.spec.log_group,
+            restore_ms=outcome.restore_ms, billed_restore_ms=outcome.billed_restore_ms)
 
     def _text_platform_lines(self, fv: _FunctionVersion, outcome: Outcome, billed: int) -> list[str]:
         config = fv.config
         lines = []
+        restored = outcome.restore_ms is not None
         if outcome.cold:
-            lines.append(logs.init_start_line(config.runtime, self.region))
+            lines.append(logs.init_start_line(config.runtime, self.region, phase="RESTORE" if restored else "INIT"))
         if outcome.init_output:
             lines.append(outcome.init_output.rstrip("\n"))
+        if restored:
+            lines.append(logs.restore_report_line(outcome.restore_ms))
         if outcome.init_status is not None:
             lines.append(logs.init_report_line(outcome.init_ms or 0.0, phase="init", status=outcome.init_status,
                                                error_type=outcome.error_type))
@@ -426,7 +461,8 @@ class LambdaService:
         lines.append(logs.report_line(outcome.request_id, duration_ms=outcome.duration_ms, billed=billed,
                                       memory_mb=config.memory_mb, max_memory_mb=outcome.max_memory_mb,
                                       init_ms=outcome.init_ms, status=outcome.status,
-                                      error_type=outcome.error_type))
+                                      error_type=outcome.error_type, restore_ms=outcome.restore_ms,
+                                      billed_restore_ms=outcome.billed_restore_ms))
         return lines
 
     def _json_platform_lines(self, fv: _FunctionVersion, outcome: Outcome, billed: int) -> list[str]:
@@ -436,13 +472,22 @@ class LambdaService:
         started = now - (outcome.duration_ms + (outcome.init_ms or 0.0)) / 1000
         info = config.system_log_level in ("DEBUG", "INFO")
         lines = []
+        restored = outcome.restore_ms is not None
         if outcome.cold and info:
             name, arn = logs.runtime_version(config.runtime, self.region)
-            lines.append(logs.platform_event("platform.initStart", {
-                "initializationType": "on-demand", "phase": "init", "runtimeVersion": name,
-                "runtimeVersionArn": arn, "functionName": config.name, "functionVersion": fv.version}, started))
+            if restored:
+                lines.append(logs.platform_event("platform.restoreStart", {
+                    "runtimeVersion": name, "runtimeVersionArn": arn, "functionName": config.name,
+                    "functionVersion": fv.version}, started))
+            else:
+                lines.append(logs.platform_event("platform.initStart", {
+                    "initializationType": "on-demand", "phase": "init", "runtimeVersion": name,
+                    "runtimeVersionArn": arn, "functionName": config.name, "functionVersion": fv.version}, started))
         if outcome.init_output:
             lines.append(outcome.init_output.rstrip("\n"))
+        if restored and info:
+            lines.append(logs.platform_event("platform.restoreReport", {
+                "status": "success", "metrics": {"durationMs": round(outcome.restore_ms, 3)}}, started))
         if outcome.init_status is not None:
             record = {"initializationType": "on-demand", "phase": "init", "status": outcome.init_status,
                       "metrics": {"durationMs": round(outcome.init_ms or 0.0, 3)}}
@@ -466,6 +511,9 @@ class LambdaService:
                               "memorySizeMB": config.memory_mb, "maxMemoryUsedMB": outcome.max_memory_mb}}
         if outcome.init_ms is not None:
             report["metrics"]["initDurationMs"] = round(outcome.init_ms, 3)
+        if restored:
+            report["metrics"]["restoreDurationMs"] = round(outcome.restore_ms, 3)
+            report["metrics"]["billedRestoreDurationMs"] = outcome.billed_restore_ms
         if status != "success" and outcome.error_type:
             done["errorType"] = report["errorType"] = outcome.error_type
         lines.append(logs.platform_event("platform.runtimeDone", done, now))

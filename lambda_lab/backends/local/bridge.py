@@ -21,6 +21,7 @@ from moto.awslambda.models import LambdaFunction, lambda_backends
 from ...errors import LambdaLabError, RecursiveInvocationError, ResourceNotFoundError, TooManyRequestsError
 from ...runtime import FunctionConfig, InvocationResult, LambdaService
 from .recursion import check_recursion
+from .snapstart import SNAPSHOT_STATE, snap_start_of, snapshot_state
 from .tenancy import check_tenant
 
 __all__ = ["MotoLambdaBridge", "logging_config_of", "default_logging_config", "LOGGING_CONFIG"]
@@ -65,6 +66,8 @@ class MotoLambdaBridge:
         #: Called when recursive loop detection stops an invocation (recursion.py).
         self.on_recursion_stop: list[ThrottleListener] = []
         self.on_stream: Callable[[LambdaFunction, dict], None] | None = None
+        #: Called when PublishVersion has taken a SnapStart snapshot (or failed to): (version, SnapshotInit).
+        self.on_snapshot: list[Callable] = []
         self._sync_lock = threading.Lock()
 
     # -- installing the hook --------------------------------------------------------------
@@ -106,12 +109,22 @@ class MotoLambdaBridge:
             memory_mb=int(fn.memory_size), timeout_s=int(fn.timeout),
             environment=dict(fn.environment_vars or {}), layers=tuple(self._layer_bytes(fn)),
             log_format=logging["LogFormat"], application_log_level=logging.get("ApplicationLogLevel", "INFO"),
-            system_log_level=logging.get("SystemLogLevel", "INFO"), log_group=logging["LogGroup"])
+            system_log_level=logging.get("SystemLogLevel", "INFO"), log_group=logging["LogGroup"],
+            snap_start=snap_start_of(fn))
         with self._sync_lock:
             self.service.deploy_version(config, version)
             reserved = fn.reserved_concurrency
             self.service.ledger.reserve(fn.function_name, None if reserved in (None, "") else int(reserved))
         return version
+
+    def snapshot(self, fn: LambdaFunction) -> None:
+        """SnapStart: a version just published runs INIT and is snapshotted; its State says how it went."""
+        if not snap_start_of(fn) or self.version_of(fn) == "$LATEST":
+            return
+        init = self.service.take_snapshot(fn.function_name, self.sync(fn))
+        setattr(fn, SNAPSHOT_STATE, snapshot_state(init))
+        for listener in self.on_snapshot:
+            listener(fn, init)
 
     def _layer_bytes(self, fn: LambdaFunction) -> list[bytes]:
         layers = []

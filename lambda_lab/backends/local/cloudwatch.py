@@ -15,6 +15,7 @@ from moto.cloudwatch.models import cloudwatch_backends
 from moto.logs.models import logs_backends
 
 from ...runtime import InvocationResult, LambdaService
+from .bridge import logging_config_of
 
 __all__ = ["CloudWatchWriter"]
 
@@ -55,16 +56,24 @@ class CloudWatchWriter:
         # https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html#invocation-recursion-cloudwatch
         self._put(self._dimensions(fn.function_name, str(fn.version)), [("RecursiveInvocationsDropped", 1.0, "Count")])
 
+    def snapshot(self, fn, init) -> None:
+        """A SnapStart version's INIT, run at PublishVersion: INIT_START .. INIT_REPORT in a stream of its own."""
+        group = logging_config_of(fn)["LogGroup"]
+        self._write(group, init.log_stream, init.log_lines(fn.run_time, self._region))
+
     def _write_logs(self, result: InvocationResult) -> None:
         group = result.log_group or f"/aws/lambda/{result.function_name}"
+        self._write(group, result.log_stream, result.logs.rstrip("\n").split("\n"))
+
+    def _write(self, group: str, stream: str, lines: list[str]) -> None:
         now_ms = int(time.time() * 1000)
-        events = [{"timestamp": now_ms, "message": line} for line in result.logs.rstrip("\n").split("\n")]
+        events = [{"timestamp": now_ms, "message": line} for line in lines]
         with self._lock:
             backend = self._logs
             backend.ensure_log_group(group)
-            if result.log_stream not in backend.groups[group].streams:
-                backend.create_log_stream(group, result.log_stream)
-            backend.put_log_events(group, result.log_stream, events)
+            if stream not in backend.groups[group].streams:
+                backend.create_log_stream(group, stream)
+            backend.put_log_events(group, stream, events)
 
     @staticmethod
     def _dimensions(name: str, version: str) -> list[list[dict]]:

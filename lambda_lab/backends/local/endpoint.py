@@ -106,6 +106,7 @@ class LocalEndpoint:
         self.bridge.on_invocation.append(self.cloudwatch.invocation)
         self.bridge.on_throttle.append(self.cloudwatch.throttle)
         self.bridge.on_recursion_stop.append(self.cloudwatch.recursion_stopped)
+        self.bridge.on_snapshot.append(self.cloudwatch.snapshot)
         self.invoker = AsyncInvoker(run=self._run_async, settings=self._async_settings, deliver=self._deliver,
                                     clock=self.clock)
         self.api = LambdaApiMiddleware(DomainDispatcherApplication(create_backend_app),

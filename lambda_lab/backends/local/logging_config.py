@@ -1,6 +1,7 @@
 """A function's ``LoggingConfig`` (log format, log levels, log group), which moto 5.2.5 drops.
 
-(Its ``TenancyConfig`` is kept the same way, at CreateFunction: see tenancy.py.)
+(Its ``TenancyConfig`` is kept the same way, at CreateFunction: see tenancy.py; and its ``SnapStart``,
+whose snapshot PublishVersion takes here: see snapstart.py.)
 
 AWS: https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html
 Every function has one; it defaults to ``{"LogFormat": "Text", "LogGroup": "/aws/lambda/<name>"}``.
@@ -25,6 +26,7 @@ from ...errors import InvalidParameterValueError, LambdaLabError
 from .bridge import LOGGING_CONFIG as ATTRIBUTE, default_logging_config, logging_config_of
 from .http_front import status_line
 from .lambda_api import _error as error_response, _read_body as read_body
+from .snapstart import SNAP_START, describe_snap_start, validate_snap_start
 from .tenancy import TENANCY, tenancy_of, validate_tenancy_config
 
 __all__ = ["LoggingConfigMiddleware", "validate_logging_config"]
@@ -38,7 +40,7 @@ _ROUTES = [
     ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/?$"), "create_function"),
     ("PUT", re.compile(r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)/configuration/?$"), "update_configuration"),
     ("GET", re.compile(r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)(/configuration)?/?$"), "describe"),
-    ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)/versions/?$"), "describe"),
+    ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)/versions/?$"), "publish_version"),
     ("GET", re.compile(r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)/versions/?$"), "describe_list"),
     ("GET", re.compile(r"/(?P<api>[0-9-]+)/functions/?$"), "describe_list"),
 ]
@@ -133,6 +135,7 @@ class LoggingConfigMiddleware:
         configuration["LoggingConfig"] = logging_config_of(fn)
         if tenancy_of(fn) is not None:
             configuration["TenancyConfig"] = tenancy_of(fn)
+        describe_snap_start(configuration, fn)
         return configuration
 
     def _answer(self, payload: bytes) -> bytes:
@@ -151,25 +154,38 @@ class LoggingConfigMiddleware:
         name = str(spec.get("FunctionName", "")).rsplit(":", 1)[-1]
         config = validate_logging_config(spec.pop("LoggingConfig", None) or {}, name)
         tenancy = validate_tenancy_config(spec.pop("TenancyConfig", None), spec)
+        snap_start = validate_snap_start(spec.pop("SnapStart", None) or {"ApplyOn": "None"}, runtime=spec.get("Runtime"),
+                                         ephemeral_mb=(spec.get("EphemeralStorage") or {}).get("Size"))
         status, headers, payload = self._moto(environ, json.dumps(spec).encode())
         if status < 300:
             created = self._bridge.resolve(name)
             setattr(created, ATTRIBUTE, config)
             setattr(created, TENANCY, tenancy)
+            setattr(created, SNAP_START, snap_start)
             payload = self._answer(payload)
         return status, headers, payload
 
     def update_configuration(self, environ: dict, match: re.Match, body: bytes):
         spec = _json(body)
         changed = spec.pop("LoggingConfig", None)
-        config = None
+        config = snap_start = None
         if changed is not None:
             fn = self._bridge.resolve(match["name"])
             config = validate_logging_config(changed, fn.function_name, current=logging_config_of(fn))
+        if "SnapStart" in spec or "Runtime" in spec or "EphemeralStorage" in spec:
+            fn = self._bridge.resolve(match["name"])
+            if tenancy_of(fn) is not None and (spec.get("SnapStart") or {}).get("ApplyOn") == "PublishedVersions":
+                raise InvalidParameterValueError(
+                    "Tenant isolation cannot be used with SnapStart: remove SnapStart or TenancyConfig.")
+            current = getattr(fn, SNAP_START, None) or {"ApplyOn": "None"}
+            snap_start = validate_snap_start(spec.pop("SnapStart", None) or current, runtime=spec.get("Runtime") or fn.run_time,
+                                             ephemeral_mb=(spec.get("EphemeralStorage") or {}).get("Size", fn.ephemeral_storage))
         status, headers, payload = self._moto(environ, json.dumps(spec).encode())
         if status < 300:
             if config is not None:
                 setattr(self._bridge.resolve(match["name"]), ATTRIBUTE, config)
+            if snap_start is not None:
+                setattr(self._bridge.resolve(match["name"]), SNAP_START, snap_start)
             payload = self._answer(payload)
         return status, headers, payload
 
@@ -178,6 +194,16 @@ class LoggingConfigMiddleware:
         return status, headers, (self._answer(payload) if status < 300 and payload else payload)
 
     describe_list = describe
+
+    def publish_version(self, environ: dict, match: re.Match, body: bytes):
+        """PublishVersion; with SnapStart, INIT runs and the snapshot is taken before the answer."""
+        status, headers, payload = self._moto(environ, body)
+        if status < 300 and payload:
+            version = json.loads(payload).get("Version")
+            fn = self._bridge.resolve(match["name"], version)
+            self._bridge.snapshot(fn)
+            payload = self._answer(payload)
+        return status, headers, payload
 
 
 def _json(body: bytes) -> dict:
