@@ -88,7 +88,7 @@ def worker_processes() -> list:
     for child in psutil.Process().children(recursive=True):
         try:
             if child.status() != psutil.STATUS_ZOMBIE and any(
-                    part.endswith(("awslambdaric", "bootstrap", "bootstrap.js")) for part in child.cmdline()):
+                    part.endswith(("awslambdaric", "bootstrap", "bootstrap.js", "snapstart_boot.py")) for part in child.cmdline()):
                 found.append(child)
         except psutil.Error:
             pass
