@@ -169,12 +169,12 @@ class ExecutionEnvironment:
 
     def _restore(self) -> None:
         """A SnapStart cold start: a copy of the version's snapshot, with this environment's own variables."""
-        self._pids = ProcessLimit(self.id, self.spec.max_processes)
         launch = self.spec.runtime.launch(handler=self.spec.handler, code_dir=self.spec.code_dir,
                                           opt_dir=self.spec.opt_dir, runtime_site=self.spec.runtime_site)
         self._spawned_at = time.perf_counter()
         self._process = self.snapshot.restore(self, scratch=self._scratch, output_path=self._output_path,
                                               environment=self._worker_environment(launch.environment))
+        self._pids = self._process.limit   # the copy was forked ahead, already inside it
         self._probe = ProcessProbe(self._process.pid)
 
     def _worker_environment(self, runtime_env: Mapping[str, str]) -> dict[str, str]:
@@ -208,8 +208,6 @@ class ExecutionEnvironment:
     def restore_next(self) -> bool:
         """The restored runtime's ``GET /runtime/restore/next``: it is loaded; the after-restore hooks run next."""
         if self.snapshot is not None and self._restore_called_at is None:
-            # The copy was forked into its snapshot's bounds; from here it counts against its own.
-            self._pids.adopt(self._process.pid)
             self._restore_called_at = time.perf_counter()
         return True
 

@@ -12,8 +12,9 @@ https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html
 
 Here the snapshot is the initialised runtime itself, kept as a *zygote* that forks one copy per
 restore (``snapstart_boot.py`` says how, and what that departs from). This module starts the zygote,
-waits for its INIT, hands it restore orders, and tracks the copies it forks: they are the zygote's
-children, not the lab's, so their exit codes come back over the control socket.
+waits for its INIT, keeps one spare copy forked ahead and bounded in a process limit of its own,
+hands spares their restore orders, and tracks the copies: they are the zygote's children, not the
+lab's, so their exit codes come back over the control socket.
 """
 
 from __future__ import annotations
@@ -119,10 +120,10 @@ class Snapshot:
         self._pids: ProcessLimit | None = None
         self._control: socket.socket | None = None
         self._zygote_env: dict[str, str] = {}
-        self._lock = threading.Lock()            # one restore order at a time
         self._state = threading.Condition()
         self._ready = False
-        self._forked: list[int] = []
+        self._spares: list[_Spare] = []      # copies forked ahead, inside their own process limits
+        self._pending = 0                      # spares asked for and not yet forked
         self._exits: dict[int, int] = {}
         self._closed = False
         self._restored: weakref.WeakValueDictionary = weakref.WeakValueDictionary()   # environment id -> env
@@ -174,6 +175,7 @@ class Snapshot:
         text = output_path.read_text(errors="replace").replace("\r", "\n") if output_path.exists() else ""
         if ready:
             self.init = SnapshotInit(ok=True, init_ms=init_ms, output=text, log_stream=self.log_stream)
+            self._request_spare()   # ready for the first cold start
             return self.init
         if self._api.error is not None:
             error, status = self._api.error, "error"
@@ -199,12 +201,13 @@ class Snapshot:
 
     def _read_control(self) -> None:
         control = self._control
-        buffered = b""
+        buffered, channels = b"", []
         while True:
             try:
-                data = control.recv(65536)
+                data, fds, _, _ = socket.recv_fds(control, 65536, 64)
             except OSError:
-                data = b""
+                data, fds = b"", []
+            channels += fds
             if not data:
                 break
             buffered += data
@@ -215,7 +218,10 @@ class Snapshot:
                     if word == "ready":
                         self._ready = True
                     elif word == "forked":
-                        self._forked.append(int(rest[0]))
+                        spare = _Spare(int(rest[0]), socket.socket(fileno=channels.pop(0)))
+                        self._pending -= 1
+                        threading.Thread(target=self._bound, args=(spare,), name=f"{self.id}-bound",
+                                         daemon=True).start()
                     elif word == "exit":
                         self._exits[int(rest[0])] = int(rest[1])
                     self._state.notify_all()
@@ -223,31 +229,57 @@ class Snapshot:
             self._closed = True
             self._state.notify_all()
 
+    def _bound(self, spare: "_Spare") -> None:
+        """Put a spare copy in a process limit of its own, ahead of the environment that will use it."""
+        spare.limit = ProcessLimit(f"{self.id}-{spare.pid}", self.spec.max_processes)
+        try:
+            spare.limit.adopt(spare.pid)
+        except (OSError, psutil.Error):
+            pass   # it is gone already: the environment that takes it reports how it ended
+        with self._state:
+            if self._closed:
+                spare.close()
+            else:
+                self._spares.append(spare)
+            self._state.notify_all()
+
+    def _request_spare(self) -> None:
+        with self._state:
+            if self._closed:
+                return
+            self._pending += 1
+        try:
+            self._control.sendall(b"spare\n")
+        except OSError:
+            pass
+
     # -- restores -------------------------------------------------------------------------
 
     def restore(self, env, *, scratch: Path, output_path: Path, environment: dict[str, str]) -> "RestoredProcess":
-        """Fork a copy for a new environment ``env``: its /tmp is the snapshot's, its variables its own."""
+        """Hand a spare copy to a new environment ``env``: its /tmp is the snapshot's, its variables its own."""
         if not self.ready:
             raise RuntimeError("the snapshot is not ready")
+        self._request_spare()   # the one that will replace the spare this restore takes
+        deadline = time.perf_counter() + _FORK_WAIT_S
+        with self._state:
+            while not self._spares and not self._closed and time.perf_counter() < deadline:
+                self._state.wait(0.05)
+            if not self._spares:
+                raise RuntimeError("the snapshot did not fork a restored environment")
+            spare = self._spares.pop(0)
+            self._restored[env.id] = env
         changed = {k: v for k, v in environment.items() if self._zygote_env.get(k) != v}
         unset = [k for k in self._zygote_env if k not in environment]
-        with self._lock:
-            # The snapshot holds the disk as well as memory: what INIT wrote to /tmp is there.
-            shutil.copytree(self.tmp, scratch / "tmp", dirs_exist_ok=True)
-            self._restored[env.id] = env
-            order = {"environment_id": env.id, "output": str(output_path), "environment": changed, "unset": unset,
-                     "tmp": [str(self.tmp), str(scratch / "tmp")]}
-            with self._state:
-                self._forked.clear()
-            self._control.sendall(json.dumps(order).encode() + b"\n")
-            deadline = time.perf_counter() + _FORK_WAIT_S
-            with self._state:
-                while not self._forked and not self._closed and time.perf_counter() < deadline:
-                    self._state.wait(0.05)
-                if not self._forked:
-                    raise RuntimeError("the snapshot did not fork a restored environment")
-                pid = self._forked.pop()
-        return RestoredProcess(self, pid)
+        # The snapshot holds the disk as well as memory: what INIT wrote to /tmp is there.
+        shutil.copytree(self.tmp, scratch / "tmp", dirs_exist_ok=True)
+        order = {"environment_id": env.id, "output": str(output_path), "environment": changed, "unset": unset,
+                 "tmp": [str(self.tmp), str(scratch / "tmp")]}
+        try:
+            spare.channel.sendall(json.dumps(order).encode() + b"\n")
+        except OSError:
+            pass   # the spare died meanwhile: the environment sees a dead process and says so
+        spare.channel.close()
+        return RestoredProcess(self, spare.pid, spare.limit)
 
     def exit_code(self, pid: int) -> int | None:
         with self._state:
@@ -279,9 +311,27 @@ class Snapshot:
                 pass
         if self._pids is not None:
             self._pids.close()
+        with self._state:
+            spares, self._spares = self._spares, []
+        for spare in spares:
+            spare.close()
         if self._server is not None:
             self._server.close()
         shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+@dataclass
+class _Spare:
+    """A copy forked ahead of need: idle, in a process limit of its own, waiting on its channel."""
+
+    pid: int
+    channel: socket.socket
+    limit: ProcessLimit | None = None
+
+    def close(self) -> None:
+        self.channel.close()   # the copy exits when its channel closes unused
+        if self.limit is not None:
+            self.limit.close()
 
 
 class RestoredProcess:
@@ -291,9 +341,10 @@ class RestoredProcess:
     from /proc.
     """
 
-    def __init__(self, snapshot: Snapshot, pid: int):
+    def __init__(self, snapshot: Snapshot, pid: int, limit: ProcessLimit | None):
         self._snapshot = snapshot
         self.pid = pid
+        self.limit = limit   # the environment's process limit, which the copy is already in
         try:
             self._proc: psutil.Process | None = psutil.Process(pid)
         except psutil.Error:
