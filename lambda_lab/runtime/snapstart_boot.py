@@ -80,8 +80,15 @@ def _serve_restores(client, control_fd):
             if line != b"spare":
                 continue
             mine, theirs = socket.socketpair()
+            generator = sys.modules.get("random")
+            state = generator.getstate() if generator is not None else None
             pid = os.fork()
             if pid == 0:
+                if state is not None:
+                    # Python reseeds its global generator in a forked child; a restored snapshot has
+                    # the snapshot's state, so every copy draws the same "random" numbers (AWS: make
+                    # the entropy for pseudorandomness after INIT, or use random.SystemRandom).
+                    generator.setstate(state)
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 os.close(wake_r)
