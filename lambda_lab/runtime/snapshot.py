@@ -37,6 +37,7 @@ from ._pids import ProcessLimit
 from ._spawn import spawn_worker
 from .api import PendingInvocation, RuntimeApiServer
 from .environment import EnvironmentSpec, worker_environment
+from ..errors import SnapStartError
 from .limits import signal_group
 
 __all__ = ["Snapshot", "SnapshotInit", "RestoredProcess", "snapshot_init_timeout_s", "RESTORE_TIMEOUT_S"]
@@ -125,7 +126,9 @@ class Snapshot:
         self._spares: list[_Spare] = []      # copies forked ahead, inside their own process limits
         self._pending = 0                      # spares asked for and not yet forked
         self._exits: dict[int, int] = {}
-        self._closed = False
+        self._closed = False                   # the zygote is gone (deleted, or killed)
+        self._deleted = False                  # ...because the lab deleted the snapshot
+        self._revive_lock = threading.Lock()
         self._restored: weakref.WeakValueDictionary = weakref.WeakValueDictionary()   # environment id -> env
 
     @property
@@ -257,15 +260,17 @@ class Snapshot:
 
     def restore(self, env, *, scratch: Path, output_path: Path, environment: dict[str, str]) -> "RestoredProcess":
         """Hand a spare copy to a new environment ``env``: its /tmp is the snapshot's, its variables its own."""
+        self._revive_if_lost()
         if not self.ready:
-            raise RuntimeError("the snapshot is not ready")
+            raise SnapStartError("This version's snapshot is not available: publish the version again.")
         self._request_spare()   # the one that will replace the spare this restore takes
         deadline = time.perf_counter() + _FORK_WAIT_S
         with self._state:
             while not self._spares and not self._closed and time.perf_counter() < deadline:
                 self._state.wait(0.05)
             if not self._spares:
-                raise RuntimeError("the snapshot did not fork a restored environment")
+                raise SnapStartError("Lambda could not restore the snapshot: its runtime did not answer. "
+                                     "Invoke again; if it persists, publish a new version.")
             spare = self._spares.pop(0)
             self._restored[env.id] = env
         changed = {k: v for k, v in environment.items() if self._zygote_env.get(k) != v}
@@ -292,11 +297,31 @@ class Snapshot:
                 self._state.wait(0.02)
             return self._exits.get(pid)
 
+    def _revive_if_lost(self) -> None:
+        """AWS keeps several copies of each snapshot; here, a zygote that died (a handler can signal its
+        parent) is replaced by running INIT again, before the restore that needs it."""
+        with self._revive_lock:
+            with self._state:
+                lost = self._closed and not self._deleted and self.init is not None and self.init.ok
+            if not lost:
+                return
+            self._teardown()
+            with self._state:
+                self.init, self._ready, self._closed, self._pending = None, False, False, 0
+                self._api = _ZygoteApi()
+            init = self.take()
+        if not init.ok:
+            raise SnapStartError(f"Lambda could not recreate this version's snapshot: INIT failed with "
+                                 f"{(init.error or {}).get('errorType')}. Publish a new version.")
+
     def close(self) -> None:
         """Delete the snapshot: the zygote exits, and the kernel ends its copies with it."""
         with self._state:
-            self._closed = True
+            self._closed = self._deleted = True
             self._state.notify_all()
+        self._teardown()
+
+    def _teardown(self) -> None:
         if self._control is not None:
             try:
                 self._control.shutdown(socket.SHUT_RDWR)

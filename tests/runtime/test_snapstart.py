@@ -253,3 +253,27 @@ def test_deleting_the_function_ends_the_snapshot_and_every_restored_copy(service
     service.delete_function("gone")
     from tests.conftest import eventually
     eventually(lambda: worker_processes() == [], timeout_s=10)
+
+
+def test_a_handler_that_kills_its_snapshot_does_not_break_the_version(service):
+    # A restored copy's parent is the snapshot's process: here a handler can signal it (AWS's
+    # microVMs cannot). The copies of that version die with it; the next restore runs INIT again,
+    # as AWS, which keeps several copies of each snapshot, would still restore.
+    source = """
+import os, signal, uuid
+INIT_ID = str(uuid.uuid4())
+def handler(event, context):
+    if event.get("kill_parent"):
+        os.kill(os.getppid(), signal.SIGKILL)
+        import time; time.sleep(2)
+    return INIT_ID
+"""
+    service.create_function(snap_function("parricide", source))
+    version = service.publish_version("parricide")
+    first = service.invoke("parricide", b"{}", version).json()
+    killed = service.invoke("parricide", b'{"kill_parent": true}', version)
+    assert killed.error["errorType"] == "Runtime.ExitError"
+    again = service.invoke("parricide", b"{}", version)
+    assert again.error is None and again.cold and again.restore_ms is not None
+    assert again.json() != first            # a new INIT, so a new snapshot
+    assert service.invoke("parricide", b"{}").error is None     # $LATEST and the lab are untouched
