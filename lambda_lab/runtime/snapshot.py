@@ -129,6 +129,7 @@ class Snapshot:
         self._closed = False                   # the zygote is gone (deleted, or killed)
         self._deleted = False                  # ...because the lab deleted the snapshot
         self._revive_lock = threading.Lock()
+        self._take_lock = threading.Lock()
         self._restored: weakref.WeakValueDictionary = weakref.WeakValueDictionary()   # environment id -> env
 
     @property
@@ -142,9 +143,14 @@ class Snapshot:
     # -- INIT, at PublishVersion ------------------------------------------------------------
 
     def take(self) -> SnapshotInit:
-        """Run INIT and the before-snapshot hooks; keep the result. Idempotent."""
-        if self.init is not None:
+        """Run INIT and the before-snapshot hooks; keep the result. Idempotent, and safe to call at once
+        from several threads (PublishVersion and a first invoke): INIT runs once."""
+        with self._take_lock:
+            if self.init is None:
+                self.init = self._take()
             return self.init
+
+    def _take(self) -> SnapshotInit:
         for sub in ("tmp", "home"):
             (self._scratch / sub).mkdir(parents=True, exist_ok=True)
         output_path = self._scratch / "output.log"
@@ -177,9 +183,8 @@ class Snapshot:
         init_ms = (time.perf_counter() - started) * 1000
         text = output_path.read_text(errors="replace").replace("\r", "\n") if output_path.exists() else ""
         if ready:
-            self.init = SnapshotInit(ok=True, init_ms=init_ms, output=text, log_stream=self.log_stream)
             self._request_spare()   # ready for the first cold start
-            return self.init
+            return SnapshotInit(ok=True, init_ms=init_ms, output=text, log_stream=self.log_stream)
         if self._api.error is not None:
             error, status = self._api.error, "error"
         elif self._process.poll() is not None:
@@ -192,10 +197,9 @@ class Snapshot:
             error = {"errorType": "Sandbox.Timedout",
                      "errorMessage": f"Init timed out after {limit:.0f} seconds (SnapStart's INIT limit)."}
             status = "timeout"
-        self.init = SnapshotInit(ok=False, init_ms=init_ms, output=text, error=error, status=status,
-                                 log_stream=self.log_stream)
         self.close()
-        return self.init
+        return SnapshotInit(ok=False, init_ms=init_ms, output=text, error=error, status=status,
+                            log_stream=self.log_stream)
 
     def _route(self, user_agent: str):
         """A restored copy's request, sent to the snapshot's address, goes to its own environment."""

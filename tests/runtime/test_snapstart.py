@@ -277,3 +277,34 @@ def handler(event, context):
     assert again.error is None and again.cold and again.restore_ms is not None
     assert again.json() != first            # a new INIT, so a new snapshot
     assert service.invoke("parricide", b"{}").error is None     # $LATEST and the lab are untouched
+
+
+def test_json_logs_report_the_restore_as_the_telemetry_api_names_it(service):
+    # https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html: platform.restoreStart,
+    # platform.restoreReport, and platform.report's restoreDurationMs / billedRestoreDurationMs.
+    service.create_function(snap_function("jsonsnap", UNIQUENESS, log_format="JSON"))
+    version = service.publish_version("jsonsnap")
+    events = [json.loads(line) for line in service.invoke("jsonsnap", b"{}", version).logs.splitlines()
+              if line.startswith('{"time"')]
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "platform.restoreStart" and "platform.restoreReport" in kinds and "platform.initStart" not in kinds
+    report = next(e for e in events if e["type"] == "platform.report")["record"]["metrics"]
+    assert report["restoreDurationMs"] > 0 and report["billedRestoreDurationMs"] >= 1 and "initDurationMs" not in report
+
+
+def test_a_snapshot_asked_for_by_several_callers_at_once_runs_init_once(service):
+    # A control plane deploys a version and its first callers arrive together (PublishVersion's
+    # snapshot and an invoke): INIT runs once; each new environment is a restore of that one INIT.
+    source = """
+import os
+with open(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "..", "once-inits.txt"), "a") as f:
+    f.write("x")
+def handler(event, context):
+    return os.getpid()
+"""
+    config = snap_function("once", source)
+    service.deploy_version(config, "1")       # as the bridge does: the version exists, not yet snapshotted
+    results = invoke_at_once(service, "once", "1", 3, {})
+    assert all(r.error is None and r.restore_ms is not None for r in results)
+    code_dir = service.environments("once", "1")[0].spec.code_dir
+    assert (code_dir.parent / "once-inits.txt").read_text() == "x"
