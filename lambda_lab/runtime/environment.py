@@ -31,7 +31,7 @@ from ._spawn import spawn_worker
 from .api import PendingInvocation, RuntimeApiServer
 from .limits import (INIT_TIMEOUT_S, STREAM_CAPPED_BYTES_PER_S, STREAM_PAYLOAD_LIMIT, STREAM_UNCAPPED_BYTES,
                      SYNC_PAYLOAD_LIMIT, CpuGovernor, ProcessProbe, cpu_share, signal_group)
-from .runtimes import CustomRuntime, Runtime
+from .runtimes import CustomRuntime, PythonRuntime, Runtime
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
@@ -162,10 +162,36 @@ class ExecutionEnvironment:
                                         "errorMessage": message}).encode(), None)
             return
         self._pids = ProcessLimit(self.id, self.spec.max_processes)
+        if self._pids.cgroup is not None and isinstance(self.spec.runtime, PythonRuntime):
+            self._start_gated()
+            return
         with open(self._output_path, "ab") as output:
             self._process = spawn_worker(launch.argv, env=self._worker_environment(launch.environment),
                                          cwd=str(self.spec.code_dir), output=output, in_child=self._pids.preexec)
         self._probe = ProcessProbe(self._process.pid)
+
+    def _start_gated(self) -> None:
+        """A Python worker starts its interpreter while the lab moves it into its cgroup (gate_boot.py)."""
+        gate_r, gate_w = os.pipe()
+        try:
+            launch = self.spec.runtime.gated_launch(gate_r, handler=self.spec.handler, code_dir=self.spec.code_dir,
+                                                    opt_dir=self.spec.opt_dir, runtime_site=self.spec.runtime_site)
+            with open(self._output_path, "ab") as output:
+                self._process = spawn_worker(launch.argv, env=self._worker_environment(launch.environment),
+                                             cwd=str(self.spec.code_dir), output=output, pass_fds=(gate_r,))
+            os.close(gate_r)
+            gate_r = -1
+            self._probe = ProcessProbe(self._process.pid)
+            try:
+                self._pids.adopt(self._process.pid)
+            except OSError:
+                self._kill()   # no bound, no run: the worker never passed its gate
+                raise
+            os.write(gate_w, b"1")
+        finally:
+            if gate_r >= 0:
+                os.close(gate_r)
+            os.close(gate_w)
 
     def _restore(self) -> None:
         """A SnapStart cold start: a copy of the version's snapshot, with this environment's own variables."""
