@@ -18,13 +18,13 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 
 from lambda_lab.errors import InvalidParameterValueError, ResourceConflictError, SnapStartError, SnapStartTimeoutError
 from lambda_lab.runtime import snapshot as snapshot_module
 from tests.conftest import python_function, worker_processes
+from tests.runtime.test_concurrency import invoke_concurrently
 
 UNIQUENESS = """
 import os, random, tempfile, time, uuid
@@ -72,20 +72,8 @@ def snap_function(name: str, source: str, **config):
 
 
 def invoke_at_once(service, name: str, version: str, count: int, event: dict) -> list:
-    results, errors = [], []
-
-    def call() -> None:
-        try:
-            results.append(service.invoke(name, json.dumps(event).encode(), version))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=call) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
+    results, throttles = invoke_concurrently(service, name, count, json.dumps(event).encode(), version)
+    assert not throttles, throttles
     return results
 
 
