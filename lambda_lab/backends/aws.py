@@ -122,6 +122,9 @@ class AwsBackend:
                 f"${self.cost_limit_usd:.2f}. Pass confirm=True to go ahead, or open the lab with a higher "
                 "Lab.aws(cost_limit_usd=...).")
 
+    def direct_invoker(self):
+        return None   # a real account is reached through its API only
+
     def teardown(self) -> list[str]:
         """Delete this lab's tagged functions, their log groups, and its role. Safe to run twice."""
         deleted = []
