@@ -14,6 +14,9 @@ import sys
 
 
 def main():
+    # As ``python -m awslambdaric`` has it: the working directory (the function's code) first on the
+    # path, not this file's folder, whose modules (api.py, limits.py...) would shadow the handler's.
+    sys.path[0] = os.getcwd()
     gate = int(sys.argv.pop(1))
     os.read(gate, 1)      # the lab writes one byte once the process is inside its limit
     os.close(gate)

@@ -151,6 +151,9 @@ def _become_restored(client, order, libc):
 
 
 def main():
+    # As ``python -m awslambdaric`` has it: the working directory (the function's code) first on the
+    # path, not this file's folder, whose modules (api.py, limits.py...) would shadow the handler's.
+    sys.path[0] = os.getcwd()
     control_fd = int(sys.argv.pop(1))
     os.set_inheritable(control_fd, False)   # the handler's own subprocesses do not get it
     from awslambdaric import lambda_runtime_client

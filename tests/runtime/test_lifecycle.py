@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 
-from tests.conftest import python_function
+from lambda_lab.runtime import FunctionConfig
+from tests.conftest import make_zip, python_function
 
 COUNTER = """
 import json
@@ -154,3 +156,14 @@ def test_the_deadline_counts_from_after_init_on_a_cold_start(service):
     cold = service.invoke("slow-init")
     assert cold.cold and cold.init_ms >= 1400
     assert 2500 < cold.json() <= 3000, f"{cold.json()} ms left at the start of a 3 s call"
+
+
+@pytest.mark.parametrize("snap_start", [False, True])
+def test_a_handler_module_may_share_a_name_with_the_labs_own_modules(service, snap_start):
+    # The function's code comes first on sys.path (/var/task on AWS): a handler in api.py is that
+    # file, whatever modules the runtime itself is made of.
+    config = FunctionConfig(name="shadow", code=make_zip({"api.py": "def handler(event, context):\n    return 'mine'\n"}),
+                            handler="api.handler", runtime="python3.12", snap_start=snap_start)
+    service.create_function(config)
+    qualifier = service.publish_version("shadow") if snap_start else "$LATEST"
+    assert service.invoke("shadow", b"{}", qualifier).json() == "mine"
