@@ -198,10 +198,11 @@ class ExecutionEnvironment:
         launch = self.spec.runtime.launch(handler=self.spec.handler, code_dir=self.spec.code_dir,
                                           opt_dir=self.spec.opt_dir, runtime_site=self.spec.runtime_site)
         self._spawned_at = time.perf_counter()
-        self._process = self.snapshot.restore(self, scratch=self._scratch, output_path=self._output_path,
-                                              environment=self._worker_environment(launch.environment))
-        self._pids = self._process.limit   # the copy was forked ahead, already inside it
-        self._probe = ProcessProbe(self._process.pid)
+        restored = self.snapshot.restore(self, scratch=self._scratch, output_path=self._output_path,
+                                         environment=self._worker_environment(launch.environment))
+        self._process, self._pids = restored, restored.limit   # the copy was forked ahead, already inside it
+        self._probe = ProcessProbe(restored.pid)
+        restored.release()   # only now: its first Runtime API call finds this environment ready
 
     def _worker_environment(self, runtime_env: Mapping[str, str]) -> dict[str, str]:
         if self.spec.snap_start:
@@ -381,7 +382,8 @@ class ExecutionEnvironment:
         output = self._read_output()
         if ready:
             return output
-        error, alive = self._restore_error, self._alive()
+        # A copy that could not even load reports through init/error; either way the restore failed.
+        error, alive = self._restore_error or self._init_error, self._alive()
         self.close("restore failed")
         shown = f" Its log: {output.strip()[-1500:]}" if output.strip() else ""
         if error is not None or not alive:

@@ -283,12 +283,7 @@ class Snapshot:
         shutil.copytree(self.tmp, scratch / "tmp", dirs_exist_ok=True)
         order = {"environment_id": env.id, "output": str(output_path), "environment": changed, "unset": unset,
                  "tmp": [str(self.tmp), str(scratch / "tmp")]}
-        try:
-            spare.channel.sendall(json.dumps(order).encode() + b"\n")
-        except OSError:
-            pass   # the spare died meanwhile: the environment sees a dead process and says so
-        spare.channel.close()
-        return RestoredProcess(self, spare.pid, spare.limit)
+        return RestoredProcess(self, spare.pid, spare.limit, spare.channel, order)
 
     def exit_code(self, pid: int) -> int | None:
         with self._state:
@@ -370,14 +365,25 @@ class RestoredProcess:
     from /proc.
     """
 
-    def __init__(self, snapshot: Snapshot, pid: int, limit: ProcessLimit | None):
+    def __init__(self, snapshot: Snapshot, pid: int, limit: ProcessLimit | None, channel: socket.socket,
+                 order: dict):
         self._snapshot = snapshot
         self.pid = pid
         self.limit = limit   # the environment's process limit, which the copy is already in
+        self._channel, self._order = channel, order
         try:
             self._proc: psutil.Process | None = psutil.Process(pid)
         except psutil.Error:
             self._proc = None
+
+    def release(self) -> None:
+        """Send the copy its restore order: it runs from here on. Its environment must be ready for
+        its Runtime API calls by then (it makes the first within milliseconds)."""
+        try:
+            self._channel.sendall(json.dumps(self._order).encode() + b"\n")
+        except OSError:
+            pass   # the spare died meanwhile: the environment sees a dead process and says so
+        self._channel.close()
 
     def poll(self) -> int | None:
         code = self._snapshot.exit_code(self.pid)
