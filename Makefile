@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/triggers.py
 	$(BIN)/python benchmarks/experiments.py
 	$(BIN)/python benchmarks/durable.py
+	$(BIN)/python benchmarks/snapstart.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -5,7 +5,9 @@
 - power_tune of a trivial handler: 6 memory sizes x 10 warm runs (+1 cold each), beside the same
   number of plain warm invocations at one size (what the configuration changes cost).
 - simulate: one simulated hour at 5 requests/s (18,000 real invocations), beside the same number
-  of back-to-back warm invocations (what moving the clock and bookkeeping cost).
+  of back-to-back warm invocations through boto3 (``fn.invoke``). In a notebook's own lab,
+  simulate calls the Lambda service directly (``backend.direct_invoker()``), skipping the HTTP API,
+  which is why it can take less time than the same calls made through boto3.
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ Targets: 0 lost, <= 10 s for 1,000 messages on 2 cores.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys

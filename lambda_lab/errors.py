@@ -21,6 +21,8 @@ __all__ = [
     "SnapStartTimeoutError",
     "RecursiveInvocationError",
     "ServiceClosedError",
+    "CostLimitError",
+    "from_client_error",
 ]
 
 
@@ -95,5 +97,42 @@ class RuntimeNotAvailableError(LambdaLabError):
     aws_code = "InvalidRuntimeException"
 
 
+class CostLimitError(LambdaLabError):
+    """Work on a real account would cost more than the lab's cost limit (``Lab.aws(cost_limit_usd=...)``)."""
+
+
 class ServiceClosedError(LambdaLabError):
     """The lab (or the Lambda service under it) was closed; start a new one."""
+
+
+def from_client_error(exc, doing: str) -> LambdaLabError:
+    """The one translation of a botocore ``ClientError`` into a LambdaLabError, keeping AWS's code.
+
+    ``doing`` says what failed ("Could not deploy 'hello'"). The error is of the class that mirrors
+    AWS's code where there is one (``ResourceNotFoundError`` for ResourceNotFoundException, ...), so
+    ``except ResourceNotFoundError`` works the same locally and on a real account; otherwise a
+    LambdaLabError whose ``aws_code`` and ``http_status`` are AWS's.
+    """
+    response = getattr(exc, "response", None) or {}
+    error = response.get("Error", {})
+    code = error.get("Code") or "ServiceException"
+    message = error.get("Message") or str(exc)
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    by_code = {cls.aws_code: cls for cls in _subclasses(LambdaLabError) if cls.aws_code}
+    cls = by_code.get(code, LambdaLabError)
+    translated = cls.__new__(cls)
+    LambdaLabError.__init__(translated, f"{doing}: {code}: {message}")
+    translated.aws_code = code
+    if status:
+        translated.http_status = int(status)
+    if isinstance(translated, TooManyRequestsError):
+        translated.reason = error.get("Reason") or response.get("Reason") or ""
+    return translated
+
+
+def _subclasses(root: type) -> list[type]:
+    found = []
+    for cls in root.__subclasses__():
+        found += [cls, *_subclasses(cls)]
+    return found
+

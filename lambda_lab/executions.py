@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from .errors import LambdaLabError
+from .errors import LambdaLabError, from_client_error
 
 if TYPE_CHECKING:
     from .lab import Lab
@@ -191,8 +191,7 @@ class Execution:
         try:
             return getattr(self.lab.client("lambda"), operation)(**params)
         except ClientError as exc:
-            error = exc.response.get("Error", {})
-            raise LambdaLabError(f"{error.get('Code')}: {error.get('Message')}") from None
+            raise from_client_error(exc, f"{operation} on execution {self.name}") from None
 
     def __repr__(self) -> str:
         return f"<Execution {self.name} of {self.function_name}>"

@@ -17,7 +17,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
-from .errors import InvalidParameterValueError, LambdaLabError
+from .errors import InvalidParameterValueError, LambdaLabError, TooManyRequestsError
+from .function import _payload
 from .invocation import Invocation
 from .pricing import CostEstimate, estimate, estimate_from
 from .progress import Progress
@@ -222,6 +223,7 @@ def simulate(lab: "Lab", fn: "Function", arrivals: Sequence[float], *, payload: 
         raise InvalidParameterValueError("arrivals must be a non-empty list of times in seconds from 0, e.g. "
                                          "traffic.steady(rate_per_s=5, duration_s=3600).")
     limit = lab.client("lambda").get_account_settings()["AccountLimit"]["ConcurrentExecutions"]
+    invoke_one = _caller(lab, fn, payload, qualifier)
     origin, started = lab.clock.now(), time.perf_counter()
     results: list[Invocation] = []
     in_flight: list[tuple[Future, float, float]] = []   # (call, simulated start, real start)
@@ -244,7 +246,7 @@ def simulate(lab: "Lab", fn: "Function", arrivals: Sequence[float], *, payload: 
             gap = origin + t - lab.clock.now()
             if gap > 0:
                 advance(gap)
-            in_flight.append((pool.submit(fn.invoke, payload, qualifier=qualifier), t, time.perf_counter()))
+            in_flight.append((pool.submit(invoke_one), t, time.perf_counter()))
         for call, _, _ in in_flight:
             results.append(call.result())
             progress.step()
@@ -252,6 +254,25 @@ def simulate(lab: "Lab", fn: "Function", arrivals: Sequence[float], *, payload: 
     simulated = max(times[-1], 1.0)
     return SimulationResult(fn.name, simulated, time.perf_counter() - started, results,
                             _monthly_cost(lab, fn, results, simulated, qualifier))
+
+
+def _caller(lab: "Lab", fn: "Function", payload: Any, qualifier: str | None):
+    """One invocation as ``fn.invoke`` makes it; straight to an in-process service when there is one
+    (a third of the time per call: the HTTP API adds nothing to what the invocation does)."""
+    direct = lab.backend.direct_invoker()
+    if direct is None:
+        return lambda: fn.invoke(payload, qualifier=qualifier)
+    body = _payload(payload)
+
+    def call() -> Invocation:
+        started = lab.clock.now()
+        try:
+            invocation = Invocation.from_result(direct(fn.name, body, qualifier), started_at=started)
+        except TooManyRequestsError as exc:
+            invocation = Invocation.throttle(fn.name, str(exc), started_at=started)
+        lab.invocations.append(invocation)
+        return invocation
+    return call
 
 
 def _count(n: int, word: str) -> str:

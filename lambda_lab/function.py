@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from botocore.exceptions import ClientError
 
-from .errors import LambdaLabError, RequestEntityTooLargeError
+from .errors import LambdaLabError, RequestEntityTooLargeError, from_client_error
 from .executions import Execution
 from .invocation import Invocation
 
@@ -104,7 +104,7 @@ class Function:
             return Invocation.throttle(self.name, message, started_at=started)
         if code == "RequestEntityTooLargeException":
             raise RequestEntityTooLargeError(f"{message}. Put large data in S3 and pass its key in the event.") from None
-        raise LambdaLabError(f"Lambda refused the call to {self.name!r}: {code}: {message}") from None
+        raise from_client_error(exc, f"Lambda refused the call to {self.name!r}") from None
 
     # -- durable functions ----------------------------------------------------------------
 
@@ -214,9 +214,17 @@ class Function:
         """Publish $LATEST as a new version and return its number.
 
         With SnapStart this is when INIT runs and the snapshot is taken; a version whose INIT failed
-        is ``Failed`` and cannot be invoked, so this raises, with Lambda's reason.
+        is ``Failed`` and cannot be invoked, so this raises, with Lambda's reason. On a real account,
+        where the version is ``Pending`` while Lambda takes the snapshot, it waits until it is ready.
         """
-        answer = self.lab.client("lambda").publish_version(FunctionName=self.name, Description=description)
+        lam = self.lab.client("lambda")
+        answer = lam.publish_version(FunctionName=self.name, Description=description)
+        if answer.get("State") == "Pending":   # a real account takes the snapshot in the background
+            try:
+                lam.get_waiter("published_version_active").wait(FunctionName=self.name, Qualifier=answer["Version"])
+            except Exception:  # noqa: BLE001 - the state below says what happened
+                pass
+            answer = lam.get_function_configuration(FunctionName=self.name, Qualifier=answer["Version"])
         if answer.get("State") == "Failed":
             raise LambdaLabError(
                 f"Version {answer['Version']} of {self.name!r} is Failed ({answer.get('StateReasonCode')}): "

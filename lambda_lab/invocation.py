@@ -177,6 +177,20 @@ class Invocation:
             executed_version=response.get("ExecutedVersion"), started_at=started_at)
 
     @classmethod
+    def from_result(cls, result: Any, *, started_at: float | None = None) -> "Invocation":
+        """Build from the local Lambda service's own result (``InvocationResult``), as ``from_response``
+        builds the same from Invoke's HTTP answer."""
+        error = result.error
+        return cls(
+            function_name=result.function_name, request_id=result.request_id,
+            payload=error if error is not None else _decode(result.payload), error=error,
+            function_error="Unhandled" if error is not None else None, cold=result.cold, init_ms=result.init_ms,
+            duration_ms=result.duration_ms, billed_ms=result.billed_ms, memory_mb=result.memory_mb,
+            max_memory_mb=result.max_memory_mb, logs=result.logs, environment=result.log_stream,
+            status_code=result.status_code, executed_version=result.version, started_at=started_at,
+            restore_ms=result.restore_ms, billed_restore_ms=result.billed_restore_ms)
+
+    @classmethod
     def from_log_lines(cls, function_name: str, lines: list[str], *, environment: str | None = None,
                        started_at: float | None = None) -> "Invocation | None":
         """One invocation read from its CloudWatch log lines (START ... REPORT); the payload is not logged."""

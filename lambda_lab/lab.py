@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from .backends.base import Backend
-from .errors import InvalidParameterValueError, LambdaLabError, ServiceClosedError
+from .errors import InvalidParameterValueError, LambdaLabError, ServiceClosedError, from_client_error
 from .function import Function
 from .invocation import InvocationLog
 from .packaging import build_zip
@@ -200,8 +200,7 @@ class Lab:
                 lam.update_function_configuration(FunctionName=name, **config)
                 lam.get_waiter("function_updated_v2").wait(FunctionName=name)
         except ClientError as exc:
-            error = exc.response.get("Error", {})
-            raise LambdaLabError(f"Could not deploy {name!r}: {error.get('Code')}: {error.get('Message')}") from None
+            raise from_client_error(exc, f"Could not deploy {name!r}") from None
         self._deployed_args[name] = dict(code=code, path=path, handler=handler, runtime=runtime, memory_mb=memory_mb,
                                          timeout_s=timeout_s, env=env, layers=layers, requirements=requirements,
                                          files=files, description=description, architecture=architecture, role=role,

@@ -81,6 +81,11 @@ def clock() -> ManualClock:
     return ManualClock(start=1_764_000_000.0)
 
 
+#: What a Lambda worker's command line ends with: awslambdaric itself or behind the lab's gate or
+#: SnapStart boot, a custom runtime's bootstrap, the Node.js bootstrap.
+WORKER_COMMANDS = ("awslambdaric", "gate_boot.py", "snapstart_boot.py", "bootstrap", "bootstrap.js")
+
+
 def worker_processes() -> list:
     """Live child processes of this test process that are Lambda workers."""
     import psutil
@@ -88,7 +93,7 @@ def worker_processes() -> list:
     for child in psutil.Process().children(recursive=True):
         try:
             if child.status() != psutil.STATUS_ZOMBIE and any(
-                    part.endswith(("awslambdaric", "bootstrap", "bootstrap.js")) for part in child.cmdline()):
+                    part.endswith(WORKER_COMMANDS) for part in child.cmdline()):
                 found.append(child)
         except psutil.Error:
             pass

@@ -5,12 +5,11 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from lambda_lab import Lab, LambdaLabError
-from lambda_lab.errors import InvalidParameterValueError, InvalidRequestContentError, RequestEntityTooLargeError
+from lambda_lab.errors import InvalidParameterValueError, RequestEntityTooLargeError
 from lambda_lab.runtime import FunctionConfig, LambdaService
 from tests.conftest import make_zip
 

@@ -104,3 +104,22 @@ def test_a_slow_init_does_not_make_steady_traffic_look_concurrent(lab):
     cold = [n for n, invocation in enumerate(result.invocations) if invocation.cold]
     assert result.throttles == 0 and cold and max(cold) < 5, cold
     assert result.environments == result.cold_starts <= 4
+
+
+def test_a_simulations_direct_calls_read_as_the_apis_do(lab):
+    # simulate() calls an in-process service directly (direct_invoker); each Invocation must say what
+    # one made through Invoke says: the same fields, the REPORT, the environment, the version.
+    fn = lab.deploy("twins", code=SPIN, handler="app.handler")
+    through_api = fn.invoke({"n": 1})
+    direct = lab.backend.direct_invoker()
+    from lambda_lab.invocation import Invocation
+    straight = Invocation.from_result(direct("twins", b'{"n": 1}', None))
+    assert straight.payload == through_api.payload and straight.error is None
+    assert straight.environment == through_api.environment          # the same warm environment
+    assert straight.executed_version == through_api.executed_version == "$LATEST"
+    assert "REPORT RequestId: " + straight.request_id in straight.logs and not straight.cold
+    assert (straight.memory_mb, straight.status_code) == (through_api.memory_mb, through_api.status_code)
+    broken = lab.deploy("twin-errors", code="def handler(e, c):\n    raise ValueError('no')\n", handler="app.handler")
+    api_error, direct_error = broken.invoke({}), Invocation.from_result(direct("twin-errors", b"{}", None))
+    assert api_error.error["errorType"] == direct_error.error["errorType"] == "ValueError"
+    assert api_error.function_error == direct_error.function_error == "Unhandled"

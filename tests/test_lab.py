@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 
 import boto3
 import pytest

@@ -370,6 +370,24 @@ def _until_done(sfn, execution_arn: str, timeout_s: float = 30) -> dict:
     return done
 
 
+def test_snapstart_with_an_alias_publishes_a_snapshotted_version_whose_cold_starts_are_restores(lab):
+    # SAM's SnapStart property and AutoPublishAlias: CloudFormation publishes a version with
+    # SnapStart, so the alias's cold starts restore it.
+    # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html#sam-function-snapstart
+    stack = lab.deploy_sam(sam_template("", function="AutoPublishAlias: live\nSnapStart: {ApplyOn: PublishedVersions}"),
+                           stack_name="snapped")
+    fn = stack.functions["Fn"]
+    lam = lab.client("lambda")
+    alias = lam.get_alias(FunctionName=fn.name, Name="live")
+    version = lam.get_function_configuration(FunctionName=fn.name, Qualifier=alias["FunctionVersion"])
+    assert version["SnapStart"] == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
+    assert version["State"] == "Active"
+    first = fn.invoke({}, qualifier="live")
+    assert first.cold and first.restore_ms is not None and first.init_ms is None
+    assert "RESTORE_START" in first.logs
+    stack.delete()
+
+
 def test_deploying_again_replaces_the_stack_and_delete_removes_everything(lab):
     template = sam_template("Alerts: {Type: SNS, Properties: {Topic: !Ref Alerts}}\n"
                             "Get: {Type: Api, Properties: {Path: /, Method: GET}}", "Alerts: {Type: AWS::SNS::Topic}")

@@ -14,7 +14,7 @@ import boto3
 from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError, ProfileNotFound
 
 from ..clock import SystemClock
-from ..errors import LambdaLabError
+from ..errors import CostLimitError, LambdaLabError
 
 __all__ = ["AwsBackend", "CostLimitError", "TAG_KEY"]
 
@@ -22,10 +22,6 @@ TAG_KEY = "lambda-lab"
 _TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 _ROLE_PROPAGATION_S = 60.0
-
-
-class CostLimitError(LambdaLabError):
-    """The work would cost more than the lab's cost limit."""
 
 
 class AwsBackend:
@@ -125,6 +121,9 @@ class AwsBackend:
                 f"{what} is estimated to cost ${usd:.2f} on your AWS account, over this lab's limit of "
                 f"${self.cost_limit_usd:.2f}. Pass confirm=True to go ahead, or open the lab with a higher "
                 "Lab.aws(cost_limit_usd=...).")
+
+    def direct_invoker(self):
+        return None   # a real account is reached through its API only
 
     def teardown(self) -> list[str]:
         """Delete this lab's tagged functions, their log groups, and its role. Safe to run twice."""

@@ -42,6 +42,9 @@ class RegionPrices:
     provisioned_duration: Mapping[str, Decimal]
     ephemeral_included_mb: int
     ephemeral_per_gb_s: Decimal
+    snapstart_cache_per_gb_s: Decimal
+    snapstart_restore_per_gb: Decimal
+    snapstart_cache_minimum_hours: Decimal
     free_requests: Decimal
     free_gb_s: Decimal
     hours_per_month: Decimal
@@ -106,6 +109,9 @@ def _parse(region: str, prices: Mapping[str, Any]) -> RegionPrices:
         provisioned_duration={a: _dec(p["duration_per_gb_s"]) for a, p in provisioned.items()},
         ephemeral_included_mb=int(entry["ephemeral_storage"]["included_mb"]),
         ephemeral_per_gb_s=_dec(entry["ephemeral_storage"]["per_gb_s"]),
+        snapstart_cache_per_gb_s=_dec(entry["snapstart"]["cache_per_gb_s"]),
+        snapstart_restore_per_gb=_dec(entry["snapstart"]["restore_per_gb"]),
+        snapstart_cache_minimum_hours=_dec(entry["snapstart"]["cache_minimum_hours"]),
         free_requests=_dec(prices["free_tier"]["requests"]),
         free_gb_s=_dec(prices["free_tier"]["gb_s"]),
         hours_per_month=_dec(prices["hours_per_month"]),

@@ -47,7 +47,8 @@ def estimate(requests: float, duration_ms: float, memory_mb: int, architecture: 
              ephemeral_mb: int = 512, provisioned: int = 0, provisioned_hours: float = 730,
              free_tier: bool = True, init_ms: float = 0.0, cold_start_rate: float = 0.0,
              region: str = "us-east-1", *, provisioned_requests: float | None = None,
-             provisioned_duration_ms: float | None = None,
+             provisioned_duration_ms: float | None = None, snapstart_versions: int = 0,
+             snapstart_hours: float | None = None, billed_restore_ms: float = 0.0,
              prices: Mapping[str, Any] | None = None) -> CostEstimate:
     """What a month of ``requests`` averaging ``duration_ms`` at ``memory_mb`` would cost.
 
@@ -61,6 +62,11 @@ def estimate(requests: float, duration_ms: float, memory_mb: int, architecture: 
     on demand. Pass ``provisioned_requests`` when you know the split (a launch-day spike), and
     ``provisioned_duration_ms`` if those requests run faster or slower than ``duration_ms``.
     ``prices`` is a changed copy of :func:`load_prices` for "what if" prices.
+
+    With ``snapstart_versions`` (published versions with SnapStart, cached for ``snapstart_hours``,
+    default the whole month, at least 3 hours each) the cold starts are restores: each costs the
+    restore charge per GB of memory, and bills ``billed_restore_ms`` (REPORT's Billed Restore
+    Duration) instead of ``init_ms``.
 
     AWS: https://aws.amazon.com/lambda/pricing/
     """
@@ -83,6 +89,15 @@ def estimate(requests: float, duration_ms: float, memory_mb: int, architecture: 
         raise InvalidParameterValueError(
             f"cold_start_rate {cold_start_rate!r} is a fraction of requests: use a number from 0 to 1 "
             f"(e.g. cold_start_rate=0.01 for 1 in 100).")
+    versions = _count("snapstart_versions", snapstart_versions)
+    restore = _amount("billed_restore_ms", billed_restore_ms)
+    cached_hours = table.hours_per_month if snapstart_hours is None else _amount("snapstart_hours", snapstart_hours)
+    if versions and init:
+        raise InvalidParameterValueError(
+            "With SnapStart, cold starts restore a snapshot instead of running INIT: give billed_restore_ms "
+            "(REPORT's Billed Restore Duration), not init_ms.")
+    if versions and provisioned:
+        raise InvalidParameterValueError("SnapStart cannot be used with provisioned concurrency: price one or the other.")
     pc_ms = _ceil_ms(duration if provisioned_duration_ms is None
                      else _amount("provisioned_duration_ms", provisioned_duration_ms))
     pc_requests = _provisioned_requests(requests_d, provisioned, hours, pc_ms, provisioned_requests, table)
@@ -90,17 +105,23 @@ def estimate(requests: float, duration_ms: float, memory_mb: int, architecture: 
     gb = Decimal(memory_mb) / _MB_PER_GB
     od_requests = requests_d - pc_requests
     cold = od_requests * cold_rate
-    od_ms = (od_requests - cold) * _ceil_ms(duration) + cold * _ceil_ms(duration + init)
+    if versions:
+        od_ms = od_requests * _ceil_ms(duration) + cold * _ceil_ms(restore)
+    else:
+        od_ms = (od_requests - cold) * _ceil_ms(duration) + cold * _ceil_ms(duration + init)
     pc_total_ms = pc_requests * pc_ms
     lines = _bill(table, architecture, free_tier,
                   od_requests=od_requests, od_gb_s=od_ms / _MS_PER_S * gb,
                   pc_requests=pc_requests, pc_gb_s=pc_total_ms / _MS_PER_S * gb,
                   enabled_gb_s=gb * provisioned * hours * 3600,
                   billed_s=(od_ms + pc_total_ms) / _MS_PER_S, ephemeral_mb=ephemeral_mb)
+    if versions:
+        lines += _snapstart_lines(table, gb, versions=versions, hours=cached_hours, restores=cold)
     inputs = dict(requests=requests, duration_ms=duration_ms, memory_mb=memory_mb, architecture=architecture,
                   ephemeral_mb=ephemeral_mb, provisioned=provisioned, provisioned_hours=provisioned_hours,
                   free_tier=free_tier, init_ms=init_ms, cold_start_rate=cold_start_rate, region=region,
-                  provisioned_requests=float(pc_requests), provisioned_duration_ms=provisioned_duration_ms)
+                  provisioned_requests=float(pc_requests), provisioned_duration_ms=provisioned_duration_ms,
+                  snapstart_versions=versions, snapstart_hours=snapstart_hours, billed_restore_ms=billed_restore_ms)
     return _estimate(lines, inputs, table)
 
 
@@ -112,6 +133,8 @@ def estimate_from(invocations: Iterable[Any], monthly_requests: float | None = N
     Each invocation needs ``billed_ms`` (rounded, INIT already included on a cold start, as in the
     REPORT line's ``Billed Duration``), ``memory_mb``, ``init_ms``, ``cold`` and, optionally,
     ``throttled``: throttled calls never ran and AWS does not bill them, so they are left out.
+    A SnapStart restore (``billed_restore_ms`` set) adds its Billed Restore Duration and the restore
+    charge; the snapshot's cache is not in the invocations (price it with ``estimate``).
 
     >>> runs = [fn.invoke({"n": i}) for i in range(20)]
     >>> estimate_from(runs, monthly_requests=5_000_000)
@@ -129,9 +152,13 @@ def estimate_from(invocations: Iterable[Any], monthly_requests: float | None = N
         raise InvalidParameterValueError(
             "No billable invocations to price (none given, or all were throttled): invoke the function "
             "a few times first, then pass the results, e.g. estimate_from([fn.invoke({}) for _ in range(10)]).")
-    ms_total, gb_ms_total = Decimal(0), Decimal(0)
+    ms_total, gb_ms_total, restored_gb = Decimal(0), Decimal(0), Decimal(0)
     for index, invocation in billed:
         ms = _amount(f"invocations[{index}].billed_ms", getattr(invocation, "billed_ms", None))
+        restore_ms = getattr(invocation, "billed_restore_ms", None)
+        if restore_ms is not None:
+            ms += _amount(f"invocations[{index}].billed_restore_ms", restore_ms)
+            restored_gb += Decimal(getattr(invocation, "memory_mb", 0) or 0) / _MB_PER_GB
         try:
             memory = validate_memory(getattr(invocation, "memory_mb", None))
         except InvalidParameterValueError as error:
@@ -145,6 +172,9 @@ def estimate_from(invocations: Iterable[Any], monthly_requests: float | None = N
                   od_requests=requests, od_gb_s=gb_ms_total * scale / _MS_PER_S / _MB_PER_GB,
                   pc_requests=Decimal(0), pc_gb_s=Decimal(0), enabled_gb_s=Decimal(0),
                   billed_s=ms_total * scale / _MS_PER_S, ephemeral_mb=ephemeral_mb)
+    if restored_gb:
+        lines.append(_line("SnapStart restores", restored_gb * scale, "GB restored", table.snapstart_restore_per_gb,
+                           "snapstart"))
     memories = sorted({invocation.memory_mb for _, invocation in billed})
     inputs = dict(monthly_requests=float(requests), sample_size=len(billed),
                   throttled_ignored=len(invocations) - len(billed),
@@ -192,6 +222,15 @@ def _bill(table: RegionPrices, architecture: str, free_tier: bool, *, od_request
         if free_gb_s:
             lines.append(_line("Free tier (duration)", -free_gb_s, "GB-s", tiers[0].rate, "duration"))
     return lines
+
+
+def _snapstart_lines(table: RegionPrices, gb: Decimal, *, versions: int, hours: Decimal,
+                     restores: Decimal) -> list[CostLine]:
+    """SnapStart's own charges: the cache while versions are active (3 hours at least), and each restore."""
+    cached_s = versions * max(hours, table.snapstart_cache_minimum_hours) * 3600
+    return [_line(f"SnapStart cache ({versions} version{'s' if versions != 1 else ''})", gb * cached_s, "GB-s",
+                  table.snapstart_cache_per_gb_s, "snapstart"),
+            _line("SnapStart restores", gb * restores, "GB restored", table.snapstart_restore_per_gb, "snapstart")]
 
 
 def _line(name: str, quantity: Decimal, unit: str, rate: Decimal, component: str) -> CostLine:

@@ -8,12 +8,14 @@ When the user's other processes start many threads after the worker started, the
 headroom: a bound per user, not per environment, is the most an unprivileged lab can set. Where neither is possible the
 lab runs without a bound, and ``ProcessLimit.available()`` says so.
 
-Cost: moving the new worker into its group (the write to ``cgroup.procs`` in ``preexec``) takes the
-kernel's cgroup threadgroup lock, which waits for an RCU grace period: about 11 ms of every cold
-start on this course's reference machine (cgroup v1; ``benchmarks/runtime.py`` went from 1.17x to
-1.55x of a bare runtime client). It is paid before the worker runs anything, which is what makes
-the bound hold from the first instruction. Overlapping it with the interpreter's start-up (exec at
-once, and hold the worker at a gate until the parent has moved it) would hide it; not done yet.
+Cost: moving a new process into its group (a write to ``cgroup.procs``) takes the kernel's cgroup
+threadgroup lock, which waits for an RCU grace period: about 11 ms on this course's reference
+machine (cgroup v1). Done in ``preexec``, before exec, it delays every cold start by that much
+(``benchmarks/runtime.py`` went from 1.17x to 1.55x of a bare runtime client). Python workers
+therefore start behind a gate (``gate_boot.py``): the interpreter starts at once, the lab moves the
+process meanwhile (``adopt``), and nothing of the runtime's or the handler's runs until it has
+(1.16-1.26x measured). Other runtimes still move in ``preexec``; SnapStart's restored copies are
+forked ahead and moved before they are needed (``snapshot.py``).
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from ._spawn import spawn_worker
 from .api import PendingInvocation, RuntimeApiServer
 from .limits import (INIT_TIMEOUT_S, STREAM_CAPPED_BYTES_PER_S, STREAM_PAYLOAD_LIMIT, STREAM_UNCAPPED_BYTES,
                      SYNC_PAYLOAD_LIMIT, CpuGovernor, ProcessProbe, cpu_share, signal_group)
-from .runtimes import CustomRuntime, Runtime
+from .runtimes import CustomRuntime, PythonRuntime, Runtime
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
@@ -162,20 +162,47 @@ class ExecutionEnvironment:
                                         "errorMessage": message}).encode(), None)
             return
         self._pids = ProcessLimit(self.id, self.spec.max_processes)
+        if self._pids.cgroup is not None and isinstance(self.spec.runtime, PythonRuntime):
+            self._start_gated()
+            return
         with open(self._output_path, "ab") as output:
             self._process = spawn_worker(launch.argv, env=self._worker_environment(launch.environment),
                                          cwd=str(self.spec.code_dir), output=output, in_child=self._pids.preexec)
         self._probe = ProcessProbe(self._process.pid)
 
+    def _start_gated(self) -> None:
+        """A Python worker starts its interpreter while the lab moves it into its cgroup (gate_boot.py)."""
+        gate_r, gate_w = os.pipe()
+        try:
+            launch = self.spec.runtime.gated_launch(gate_r, handler=self.spec.handler, code_dir=self.spec.code_dir,
+                                                    opt_dir=self.spec.opt_dir, runtime_site=self.spec.runtime_site)
+            with open(self._output_path, "ab") as output:
+                self._process = spawn_worker(launch.argv, env=self._worker_environment(launch.environment),
+                                             cwd=str(self.spec.code_dir), output=output, pass_fds=(gate_r,))
+            os.close(gate_r)
+            gate_r = -1
+            self._probe = ProcessProbe(self._process.pid)
+            try:
+                self._pids.adopt(self._process.pid)
+            except OSError:
+                self._kill()   # no bound, no run: the worker never passed its gate
+                raise
+            os.write(gate_w, b"1")
+        finally:
+            if gate_r >= 0:
+                os.close(gate_r)
+            os.close(gate_w)
+
     def _restore(self) -> None:
         """A SnapStart cold start: a copy of the version's snapshot, with this environment's own variables."""
-        self._pids = ProcessLimit(self.id, self.spec.max_processes)
         launch = self.spec.runtime.launch(handler=self.spec.handler, code_dir=self.spec.code_dir,
                                           opt_dir=self.spec.opt_dir, runtime_site=self.spec.runtime_site)
         self._spawned_at = time.perf_counter()
-        self._process = self.snapshot.restore(self, scratch=self._scratch, output_path=self._output_path,
-                                              environment=self._worker_environment(launch.environment))
-        self._probe = ProcessProbe(self._process.pid)
+        restored = self.snapshot.restore(self, scratch=self._scratch, output_path=self._output_path,
+                                         environment=self._worker_environment(launch.environment))
+        self._process, self._pids = restored, restored.limit   # the copy was forked ahead, already inside it
+        self._probe = ProcessProbe(restored.pid)
+        restored.release()   # only now: its first Runtime API call finds this environment ready
 
     def _worker_environment(self, runtime_env: Mapping[str, str]) -> dict[str, str]:
         if self.spec.snap_start:
@@ -208,8 +235,6 @@ class ExecutionEnvironment:
     def restore_next(self) -> bool:
         """The restored runtime's ``GET /runtime/restore/next``: it is loaded; the after-restore hooks run next."""
         if self.snapshot is not None and self._restore_called_at is None:
-            # The copy was forked into its snapshot's bounds; from here it counts against its own.
-            self._pids.adopt(self._process.pid)
             self._restore_called_at = time.perf_counter()
         return True
 
@@ -357,7 +382,8 @@ class ExecutionEnvironment:
         output = self._read_output()
         if ready:
             return output
-        error, alive = self._restore_error, self._alive()
+        # A copy that could not even load reports through init/error; either way the restore failed.
+        error, alive = self._restore_error or self._init_error, self._alive()
         self.close("restore failed")
         shown = f" Its log: {output.strip()[-1500:]}" if output.strip() else ""
         if error is not None or not alive:

@@ -84,7 +84,15 @@ class PythonRuntime(Runtime):
                             environment=launch.environment)
 
 
+    def gated_launch(self, gate_fd: int, **where) -> WorkerLaunch:
+        """awslambdaric behind gate_boot, which waits for the lab to bound the process (gate_boot.py)."""
+        launch = self.launch(**where)
+        return WorkerLaunch(argv=[sys.executable, "-S", str(_GATE_BOOT), str(gate_fd), launch.argv[-1]],
+                            environment=launch.environment)
+
+
 _SNAPSTART_BOOT = Path(__file__).with_name("snapstart_boot.py")
+_GATE_BOOT = Path(__file__).with_name("gate_boot.py")
 
 
 class CustomRuntime(Runtime):

@@ -12,8 +12,9 @@ https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html
 
 Here the snapshot is the initialised runtime itself, kept as a *zygote* that forks one copy per
 restore (``snapstart_boot.py`` says how, and what that departs from). This module starts the zygote,
-waits for its INIT, hands it restore orders, and tracks the copies it forks: they are the zygote's
-children, not the lab's, so their exit codes come back over the control socket.
+waits for its INIT, keeps one spare copy forked ahead and bounded in a process limit of its own,
+hands spares their restore orders, and tracks the copies: they are the zygote's children, not the
+lab's, so their exit codes come back over the control socket.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ._pids import ProcessLimit
 from ._spawn import spawn_worker
 from .api import PendingInvocation, RuntimeApiServer
 from .environment import EnvironmentSpec, worker_environment
+from ..errors import SnapStartError
 from .limits import signal_group
 
 __all__ = ["Snapshot", "SnapshotInit", "RestoredProcess", "snapshot_init_timeout_s", "RESTORE_TIMEOUT_S"]
@@ -119,12 +121,15 @@ class Snapshot:
         self._pids: ProcessLimit | None = None
         self._control: socket.socket | None = None
         self._zygote_env: dict[str, str] = {}
-        self._lock = threading.Lock()            # one restore order at a time
         self._state = threading.Condition()
         self._ready = False
-        self._forked: list[int] = []
+        self._spares: list[_Spare] = []      # copies forked ahead, inside their own process limits
+        self._pending = 0                      # spares asked for and not yet forked
         self._exits: dict[int, int] = {}
-        self._closed = False
+        self._closed = False                   # the zygote is gone (deleted, or killed)
+        self._deleted = False                  # ...because the lab deleted the snapshot
+        self._revive_lock = threading.Lock()
+        self._take_lock = threading.Lock()
         self._restored: weakref.WeakValueDictionary = weakref.WeakValueDictionary()   # environment id -> env
 
     @property
@@ -138,9 +143,14 @@ class Snapshot:
     # -- INIT, at PublishVersion ------------------------------------------------------------
 
     def take(self) -> SnapshotInit:
-        """Run INIT and the before-snapshot hooks; keep the result. Idempotent."""
-        if self.init is not None:
+        """Run INIT and the before-snapshot hooks; keep the result. Idempotent, and safe to call at once
+        from several threads (PublishVersion and a first invoke): INIT runs once."""
+        with self._take_lock:
+            if self.init is None:
+                self.init = self._take()
             return self.init
+
+    def _take(self) -> SnapshotInit:
         for sub in ("tmp", "home"):
             (self._scratch / sub).mkdir(parents=True, exist_ok=True)
         output_path = self._scratch / "output.log"
@@ -173,8 +183,8 @@ class Snapshot:
         init_ms = (time.perf_counter() - started) * 1000
         text = output_path.read_text(errors="replace").replace("\r", "\n") if output_path.exists() else ""
         if ready:
-            self.init = SnapshotInit(ok=True, init_ms=init_ms, output=text, log_stream=self.log_stream)
-            return self.init
+            self._request_spare()   # ready for the first cold start
+            return SnapshotInit(ok=True, init_ms=init_ms, output=text, log_stream=self.log_stream)
         if self._api.error is not None:
             error, status = self._api.error, "error"
         elif self._process.poll() is not None:
@@ -187,10 +197,9 @@ class Snapshot:
             error = {"errorType": "Sandbox.Timedout",
                      "errorMessage": f"Init timed out after {limit:.0f} seconds (SnapStart's INIT limit)."}
             status = "timeout"
-        self.init = SnapshotInit(ok=False, init_ms=init_ms, output=text, error=error, status=status,
-                                 log_stream=self.log_stream)
         self.close()
-        return self.init
+        return SnapshotInit(ok=False, init_ms=init_ms, output=text, error=error, status=status,
+                            log_stream=self.log_stream)
 
     def _route(self, user_agent: str):
         """A restored copy's request, sent to the snapshot's address, goes to its own environment."""
@@ -199,12 +208,13 @@ class Snapshot:
 
     def _read_control(self) -> None:
         control = self._control
-        buffered = b""
+        buffered, channels = b"", []
         while True:
             try:
-                data = control.recv(65536)
+                data, fds, _, _ = socket.recv_fds(control, 65536, 64)
             except OSError:
-                data = b""
+                data, fds = b"", []
+            channels += fds
             if not data:
                 break
             buffered += data
@@ -215,7 +225,10 @@ class Snapshot:
                     if word == "ready":
                         self._ready = True
                     elif word == "forked":
-                        self._forked.append(int(rest[0]))
+                        spare = _Spare(int(rest[0]), socket.socket(fileno=channels.pop(0)))
+                        self._pending -= 1
+                        threading.Thread(target=self._bound, args=(spare,), name=f"{self.id}-bound",
+                                         daemon=True).start()
                     elif word == "exit":
                         self._exits[int(rest[0])] = int(rest[1])
                     self._state.notify_all()
@@ -223,31 +236,54 @@ class Snapshot:
             self._closed = True
             self._state.notify_all()
 
+    def _bound(self, spare: "_Spare") -> None:
+        """Put a spare copy in a process limit of its own, ahead of the environment that will use it."""
+        spare.limit = ProcessLimit(f"{self.id}-{spare.pid}", self.spec.max_processes)
+        try:
+            spare.limit.adopt(spare.pid)
+        except (OSError, psutil.Error):
+            pass   # it is gone already: the environment that takes it reports how it ended
+        with self._state:
+            if self._closed:
+                spare.close()
+            else:
+                self._spares.append(spare)
+            self._state.notify_all()
+
+    def _request_spare(self) -> None:
+        with self._state:
+            if self._closed:
+                return
+            self._pending += 1
+        try:
+            self._control.sendall(b"spare\n")
+        except OSError:
+            pass
+
     # -- restores -------------------------------------------------------------------------
 
     def restore(self, env, *, scratch: Path, output_path: Path, environment: dict[str, str]) -> "RestoredProcess":
-        """Fork a copy for a new environment ``env``: its /tmp is the snapshot's, its variables its own."""
+        """Hand a spare copy to a new environment ``env``: its /tmp is the snapshot's, its variables its own."""
+        self._revive_if_lost()
         if not self.ready:
-            raise RuntimeError("the snapshot is not ready")
+            raise SnapStartError("This version's snapshot is not available: publish the version again.")
+        self._request_spare()   # the one that will replace the spare this restore takes
+        deadline = time.perf_counter() + _FORK_WAIT_S
+        with self._state:
+            while not self._spares and not self._closed and time.perf_counter() < deadline:
+                self._state.wait(0.05)
+            if not self._spares:
+                raise SnapStartError("Lambda could not restore the snapshot: its runtime did not answer. "
+                                     "Invoke again; if it persists, publish a new version.")
+            spare = self._spares.pop(0)
+            self._restored[env.id] = env
         changed = {k: v for k, v in environment.items() if self._zygote_env.get(k) != v}
         unset = [k for k in self._zygote_env if k not in environment]
-        with self._lock:
-            # The snapshot holds the disk as well as memory: what INIT wrote to /tmp is there.
-            shutil.copytree(self.tmp, scratch / "tmp", dirs_exist_ok=True)
-            self._restored[env.id] = env
-            order = {"environment_id": env.id, "output": str(output_path), "environment": changed, "unset": unset,
-                     "tmp": [str(self.tmp), str(scratch / "tmp")]}
-            with self._state:
-                self._forked.clear()
-            self._control.sendall(json.dumps(order).encode() + b"\n")
-            deadline = time.perf_counter() + _FORK_WAIT_S
-            with self._state:
-                while not self._forked and not self._closed and time.perf_counter() < deadline:
-                    self._state.wait(0.05)
-                if not self._forked:
-                    raise RuntimeError("the snapshot did not fork a restored environment")
-                pid = self._forked.pop()
-        return RestoredProcess(self, pid)
+        # The snapshot holds the disk as well as memory: what INIT wrote to /tmp is there.
+        shutil.copytree(self.tmp, scratch / "tmp", dirs_exist_ok=True)
+        order = {"environment_id": env.id, "output": str(output_path), "environment": changed, "unset": unset,
+                 "tmp": [str(self.tmp), str(scratch / "tmp")]}
+        return RestoredProcess(self, spare.pid, spare.limit, spare.channel, order)
 
     def exit_code(self, pid: int) -> int | None:
         with self._state:
@@ -260,11 +296,31 @@ class Snapshot:
                 self._state.wait(0.02)
             return self._exits.get(pid)
 
+    def _revive_if_lost(self) -> None:
+        """AWS keeps several copies of each snapshot; here, a zygote that died (a handler can signal its
+        parent) is replaced by running INIT again, before the restore that needs it."""
+        with self._revive_lock:
+            with self._state:
+                lost = self._closed and not self._deleted and self.init is not None and self.init.ok
+            if not lost:
+                return
+            self._teardown()
+            with self._state:
+                self.init, self._ready, self._closed, self._pending = None, False, False, 0
+                self._api = _ZygoteApi()
+            init = self.take()
+        if not init.ok:
+            raise SnapStartError(f"Lambda could not recreate this version's snapshot: INIT failed with "
+                                 f"{(init.error or {}).get('errorType')}. Publish a new version.")
+
     def close(self) -> None:
         """Delete the snapshot: the zygote exits, and the kernel ends its copies with it."""
         with self._state:
-            self._closed = True
+            self._closed = self._deleted = True
             self._state.notify_all()
+        self._teardown()
+
+    def _teardown(self) -> None:
         if self._control is not None:
             try:
                 self._control.shutdown(socket.SHUT_RDWR)
@@ -279,9 +335,27 @@ class Snapshot:
                 pass
         if self._pids is not None:
             self._pids.close()
+        with self._state:
+            spares, self._spares = self._spares, []
+        for spare in spares:
+            spare.close()
         if self._server is not None:
             self._server.close()
         shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+@dataclass
+class _Spare:
+    """A copy forked ahead of need: idle, in a process limit of its own, waiting on its channel."""
+
+    pid: int
+    channel: socket.socket
+    limit: ProcessLimit | None = None
+
+    def close(self) -> None:
+        self.channel.close()   # the copy exits when its channel closes unused
+        if self.limit is not None:
+            self.limit.close()
 
 
 class RestoredProcess:
@@ -291,13 +365,25 @@ class RestoredProcess:
     from /proc.
     """
 
-    def __init__(self, snapshot: Snapshot, pid: int):
+    def __init__(self, snapshot: Snapshot, pid: int, limit: ProcessLimit | None, channel: socket.socket,
+                 order: dict):
         self._snapshot = snapshot
         self.pid = pid
+        self.limit = limit   # the environment's process limit, which the copy is already in
+        self._channel, self._order = channel, order
         try:
             self._proc: psutil.Process | None = psutil.Process(pid)
         except psutil.Error:
             self._proc = None
+
+    def release(self) -> None:
+        """Send the copy its restore order: it runs from here on. Its environment must be ready for
+        its Runtime API calls by then (it makes the first within milliseconds)."""
+        try:
+            self._channel.sendall(json.dumps(self._order).encode() + b"\n")
+        except OSError:
+            pass   # the spare died meanwhile: the environment sees a dead process and says so
+        self._channel.close()
 
     def poll(self) -> int | None:
         code = self._snapshot.exit_code(self.pid)

@@ -12,13 +12,16 @@ copy of that snapshot: ``restore/next`` returns in the copy, which runs the
 runtime's half when ``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start``.
 
 Here the snapshot is the initialised process itself, and a restore is ``fork()``: the copy has the
-parent's memory, as a restored microVM has the snapshot's (random seeds, ids, timestamps and open
-connections are cloned alike, which is what makes SnapStart's uniqueness pitfalls real). Only
-``restore_next`` changes: the initialised runtime (the *zygote*) no longer asks the lab's Runtime
-API for ``restore/next`` but waits on a control socket for restore orders. For each order it forks;
-the copy joins its own session, writes to its own environment's log, takes that environment's
-variables and Runtime API address, and then makes the real ``restore/next`` call to its own
-environment, which returns at once, as AWS's does after a restore. (awslambdaric's C client reads
+parent's memory, as a restored microVM has the snapshot's (ids, timestamps and open connections
+are cloned alike, which is what makes SnapStart's uniqueness pitfalls real). Only ``restore_next``
+changes: the initialised runtime (the *zygote*) no longer asks the lab's Runtime API for
+``restore/next`` but waits on a control socket. There it forks *spare* copies on request, each with
+a channel of its own; a spare joins its own session and waits, running nothing of the function's,
+until the lab sends it a restore order for a new environment. (The lab moves each spare into its
+environment's process limit meanwhile: on cgroup v1 that move waits ~10 ms for the kernel, which
+would otherwise be part of every restore.) With its order, the copy writes to its environment's
+log, takes that environment's variables and Runtime API address, and makes the real
+``restore/next`` call to its environment, which returns at once, as AWS's does after a restore. (awslambdaric's C client reads
 the Runtime API address once, at import, so the copies' event requests still reach the snapshot's
 address; each copy names its environment in its User-Agent and the lab forwards them.)
 
@@ -26,11 +29,12 @@ Departures, by construction: threads started during INIT do not survive into a r
 copies the calling thread only; a microVM snapshot keeps them all); the zygote's other state (its
 memory, its open files) is shared copy-on-write, as a snapshot's is.
 
-Control protocol (one JSON object or word per line): the zygote writes ``ready`` once INIT and the
-before-snapshot hooks are done; the lab writes a restore order
-``{"environment_id": id, "output": path, "environment": {...}, "unset": [...], "tmp": [old, new]}``; the zygote answers
-``forked <pid>``, and ``exit <pid> <code>`` when a copy ends (it is the copies' parent and reaps
-them). When the lab closes the socket the zygote exits, and its copies with it.
+Control protocol (one word per line): the zygote writes ``ready`` once INIT and the before-snapshot
+hooks are done; the lab writes ``spare``; the zygote answers ``forked <pid>`` with the spare's
+channel attached (SCM_RIGHTS), and ``exit <pid> <code>`` when a copy ends (it is the copies' parent
+and reaps them). On a spare's channel the lab writes one restore order,
+``{"environment_id": id, "output": path, "environment": {...}, "unset": [...], "tmp": [old, new]}``.
+When the lab closes the control socket the zygote exits, and its copies with it.
 """
 
 import json
@@ -54,6 +58,10 @@ def _serve_restores(client, control_fd):
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda signum, frame: None)   # the wakeup fd does the work
     zygote = os.getpid()
+    # What INIT made is the snapshot: keep the collector off it, so copies do not fault its pages in
+    # just to scan them (https://docs.python.org/3/library/gc.html#gc.freeze).
+    import gc
+    gc.freeze()
     control.sendall(b"ready\n")
     buffered = b""
     while True:
@@ -69,17 +77,45 @@ def _serve_restores(client, control_fd):
         buffered += data
         while b"\n" in buffered:
             line, buffered = buffered.split(b"\n", 1)
-            order = json.loads(line)
+            if line != b"spare":
+                continue
+            mine, theirs = socket.socketpair()
+            generator = sys.modules.get("random")
+            state = generator.getstate() if generator is not None else None
             pid = os.fork()
             if pid == 0:
+                if state is not None:
+                    # Python reseeds its global generator in a forked child; a restored snapshot has
+                    # the snapshot's state, so every copy draws the same "random" numbers (AWS: make
+                    # the entropy for pseudorandomness after INIT, or use random.SystemRandom).
+                    generator.setstate(state)
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 os.close(wake_r)
                 os.close(wake_w)
                 control.close()
-                _become_restored(client, order, zygote, libc)
+                theirs.close()
+                _wait_for_order(client, mine, zygote, libc)
                 return
-            control.sendall(f"forked {pid}\n".encode())
+            mine.close()
+            socket.send_fds(control, [f"forked {pid}\n".encode()], [theirs.fileno()])
+            theirs.close()
+
+
+def _wait_for_order(client, channel, zygote, libc):
+    """A spare copy: out of the zygote's way at once, then idle until an environment needs it."""
+    os.setsid()   # its own process group: the lab freezes, throttles and kills it as one
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != zygote:   # the zygote died before the line above
+        os._exit(1)
+    received = b""
+    while not received.endswith(b"\n"):
+        data = channel.recv(65536)
+        if not data:          # the lab let this copy go unused
+            os._exit(0)
+        received += data
+    channel.close()
+    _become_restored(client, json.loads(received), libc)
 
 
 def _report_exits(control):
@@ -93,11 +129,7 @@ def _report_exits(control):
         control.sendall(f"exit {pid} {os.waitstatus_to_exitcode(status)}\n".encode())
 
 
-def _become_restored(client, order, zygote, libc):
-    os.setsid()   # its own process group: the lab freezes, throttles and kills it as one
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != zygote:   # the zygote died before the line above
-        os._exit(1)
+def _become_restored(client, order, libc):
     output = os.open(order["output"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     os.dup2(output, 1)
     os.dup2(output, 2)
@@ -128,9 +160,11 @@ def main():
     restore_next = base.restore_next
 
     def snapshot_then_restore(self):
-        # awslambdaric's own restore_next imports http.client and connects before it blocks for the
-        # snapshot, so a restored runtime has the module loaded: so does ours.
+        # awslambdaric's own restore_next imports http.client and connects (which loads the IDNA
+        # codec for the host name) before it blocks for the snapshot, so a restored runtime has
+        # both loaded: so does ours.
         import http.client  # noqa: F401
+        "127.0.0.1".encode("idna")
         _serve_restores(self, control_fd)
         restore_next(self)   # in the copy: the real call, to its own environment's Runtime API
 

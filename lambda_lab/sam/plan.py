@@ -15,7 +15,8 @@ from .providers import PROVIDERS, is_custom, notification
 _TAKEN_OVER = {"AWS::ApiGateway::RestApi", "AWS::Lambda::LayerVersion", "AWS::Lambda::Version"}
 # What UpdateFunctionConfiguration can set after the stack, when it refers to a lab-created resource.
 _DEFERRABLE_FUNCTION_PROPERTIES = ("Environment", "Description", "KMSKeyArn", "VpcConfig", "Role")
-_LATE_FUNCTION_PROPERTIES = ("Layers", "DeadLetterConfig", "TracingConfig", "EphemeralStorage", "LoggingConfig")
+_LATE_FUNCTION_PROPERTIES = ("Layers", "DeadLetterConfig", "TracingConfig", "EphemeralStorage", "LoggingConfig",
+                             "SnapStart")
 NO_VALUE = object()
 
 

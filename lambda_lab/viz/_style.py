@@ -24,6 +24,7 @@ COLORS = {
     "init": "#D55E00",       # vermillion: INIT, cold starts
     "handler": "#0072B2",    # blue: the handler running, warm calls
     "cold": "#E69F00",       # orange: cold-start markers, cold durations
+    "restore": "#009E73",    # bluish green: a SnapStart restore, where INIT would stand
     "throttled": "#CC79A7",  # reddish purple: throttled calls
     "charge": "#0072B2",     # blue: money charged
     "credit": "#009E73",     # bluish green: free-tier credits

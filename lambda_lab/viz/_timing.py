@@ -22,11 +22,12 @@ class Placed:
 
     invocation: Any
     start_s: float
-    init_ms: float     # 0.0 on a warm start
+    init_ms: float     # 0.0 on a warm start; a SnapStart cold start's restore (its Restore Duration)
     duration_ms: float
     cold: bool
     throttled: bool
     environment: str | None
+    restored: bool = False   # a SnapStart cold start: init_ms is the restore, not INIT
 
     @property
     def init_end_s(self) -> float:
@@ -48,10 +49,14 @@ def place(invocations: Iterable[Any]) -> list[Placed]:
     items = list(invocations)
     starts = _fill_starts([getattr(i, "started_at", None) for i in items])
     origin = min(starts, default=0.0)
-    placed = [Placed(invocation=i, start_s=start - origin, init_ms=float(getattr(i, "init_ms", None) or 0.0),
+    # A SnapStart cold start restores instead of running INIT; AWS: "the cold start duration is the
+    # sum of Restore Duration + Duration" (snapstart-monitoring.html), so the restore stands where INIT would.
+    placed = [Placed(invocation=i, start_s=start - origin,
+                     init_ms=float(getattr(i, "init_ms", None) or getattr(i, "restore_ms", None) or 0.0),
                      duration_ms=float(getattr(i, "duration_ms", 0.0) or 0.0),
                      cold=bool(getattr(i, "cold", False)), throttled=bool(getattr(i, "throttled", False)),
-                     environment=getattr(i, "environment", None))
+                     environment=getattr(i, "environment", None),
+                     restored=getattr(i, "restore_ms", None) is not None and not getattr(i, "init_ms", None))
               for i, start in zip(items, starts)]
     return sorted(placed, key=lambda p: p.start_s)  # stable: equal starts keep the order given
 

@@ -52,10 +52,14 @@ def timeline(invocations: Iterable[Any]) -> go.Figure:
     ran = [p for p in placed if not p.throttled]
     throttled = [p for p in placed if p.throttled]
     fig = go.Figure()
-    inits = [p for p in ran if p.init_ms > 0]
+    inits = [p for p in ran if p.init_ms > 0 and not p.restored]
     if inits:
         fig.add_trace(_segments("INIT", inits, labels, [p.start_s for p in inits],
                                 [p.init_ms / 1000 for p in inits], COLORS["init"]))
+    restores = [p for p in ran if p.init_ms > 0 and p.restored]
+    if restores:
+        fig.add_trace(_segments("restore (SnapStart)", restores, labels, [p.start_s for p in restores],
+                                [p.init_ms / 1000 for p in restores], COLORS["restore"]))
     if ran:
         fig.add_trace(_segments("handler", ran, labels, [p.init_end_s for p in ran],
                                 [p.duration_ms / 1000 for p in ran], COLORS["handler"]))
@@ -95,7 +99,7 @@ def _hover(p: Placed, labels: dict) -> str:
         message = (getattr(i, "error", None) or {}).get("errorMessage", "Rate exceeded")
         return f"throttled at {p.start_s:.3f} s: TooManyRequestsException<br>{message}"
     where = f"{labels[p.environment]}, log stream {html.escape(p.environment or 'unknown', quote=False)}"
-    init = f"INIT {fmt_ms(p.init_ms)} + " if p.init_ms else ""
+    init = f"{'restore' if p.restored else 'INIT'} {fmt_ms(p.init_ms)} + " if p.init_ms else ""
     return (f"{getattr(i, 'request_id', '') or 'request'} ({'cold' if p.cold else 'warm'}) at {p.start_s:.3f} s"
             f"<br>{where}<br>{init}handler {fmt_ms(p.duration_ms)}; billed {getattr(i, 'billed_ms', 0)} ms")
 

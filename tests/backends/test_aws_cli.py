@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 LAMBDA_FUNCTION = '''
 import json
@@ -63,3 +62,27 @@ def test_the_cli_sees_a_handler_error_as_function_error(served, tmp_path: Path):
     invoked = aws("lambda", "invoke", "--function-name", "broken", "out.json", env=env, cwd=tmp_path)
     assert json.loads(invoked.stdout)["FunctionError"] == "Unhandled"
     assert json.loads((tmp_path / "out.json").read_text())["errorType"] == "RuntimeError"
+
+
+def test_snapstart_as_the_activation_guide_writes_it(served, tmp_path: Path):
+    # https://docs.aws.amazon.com/lambda/latest/dg/snapstart-activate.html: create with --snap-start,
+    # publish a version, read its SnapStart, invoke the version.
+    _, env, _ = served
+    (tmp_path / "lambda_function.py").write_text(LAMBDA_FUNCTION)
+    subprocess.run(["zip", "function.zip", "lambda_function.py"], cwd=tmp_path, check=True, capture_output=True)
+    created = aws("lambda", "create-function", "--function-name", "snap-cli", "--runtime", "python3.12",
+                  "--handler", "lambda_function.handler", "--zip-file", "fileb://function.zip",
+                  "--role", "arn:aws:iam::123456789012:role/lambda-role", "--snap-start", "ApplyOn=PublishedVersions",
+                  env=env, cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    published = aws("lambda", "publish-version", "--function-name", "snap-cli", env=env, cwd=tmp_path)
+    assert published.returncode == 0, published.stderr
+    assert json.loads(published.stdout)["State"] == "Active"
+    shown = aws("lambda", "get-function-configuration", "--function-name", "snap-cli:1", "--query", "SnapStart",
+                env=env, cwd=tmp_path)
+    assert json.loads(shown.stdout) == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
+    invoked = aws("lambda", "invoke", "--function-name", "snap-cli:1", "--log-type", "Tail", "out.json",
+                  env=env, cwd=tmp_path)
+    assert invoked.returncode == 0, invoked.stderr
+    tail = base64.b64decode(json.loads(invoked.stdout)["LogResult"]).decode()
+    assert "Restore Duration:" in tail and "Init Duration:" not in tail

@@ -5,7 +5,6 @@ AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-devel
 
 from __future__ import annotations
 
-import json
 
 import pytest
 import requests

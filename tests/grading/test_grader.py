@@ -37,12 +37,14 @@ def _leftovers() -> list:
 
     import psutil
 
+    from tests.conftest import WORKER_COMMANDS
+
     def running():
         found = []
         for child in psutil.Process().children(recursive=True):
             try:
                 if child.status() != psutil.STATUS_ZOMBIE and any(
-                        "ipykernel" in part or part.endswith("awslambdaric") for part in child.cmdline()):
+                        "ipykernel" in part or part.endswith(WORKER_COMMANDS) for part in child.cmdline()):
                     found.append(child)
             except psutil.Error:
                 pass

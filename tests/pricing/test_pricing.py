@@ -413,3 +413,43 @@ def test_price_list_carries_its_source_and_date_and_is_a_copy():
     prices["regions"]["us-east-1"]["requests_per_million"] = "100"
     assert load_prices()["regions"]["us-east-1"]["requests_per_million"] == "0.20"
     assert isinstance(estimate(**GOOD), CostEstimate)
+
+
+# -- SnapStart (Python and .NET): https://aws.amazon.com/lambda/pricing/ ("Lambda SnapStart pricing")
+# The cache is billed per GB-s of memory while a version is active, for at least 3 hours; each
+# restore per GB restored; the restore's Billed Restore Duration as duration.
+
+def test_snapstart_adds_the_cache_and_a_charge_per_restore_and_bills_restores_not_init():
+    month = estimate(requests=1_000_000, duration_ms=100, memory_mb=1024, cold_start_rate=0.01,
+                     snapstart_versions=1, billed_restore_ms=300, free_tier=False)
+    cache = next(line for line in month.lines if line.name.startswith("SnapStart cache"))
+    restores = next(line for line in month.lines if line.name == "SnapStart restores")
+    assert cache.quantity == Decimal(1 * 730 * 3600) and cache.rate == Decimal("0.0000015046")
+    assert restores.quantity == Decimal(10_000) and restores.rate == Decimal("0.0001397998")
+    # 1,000,000 x 100 ms + 10,000 restores x 300 ms, at 1 GB
+    assert month.subtotal("duration") == (Decimal(103_000) * Decimal("0.0000166667"))
+    assert round(month.subtotal("snapstart"), 4) == round(Decimal("3.9540888") + Decimal("1.397998"), 4)
+
+
+def test_snapstart_cache_is_billed_for_at_least_three_hours():
+    short = estimate(requests=100, duration_ms=10, memory_mb=2048, snapstart_versions=2, snapstart_hours=1,
+                     free_tier=False)
+    cache = next(line for line in short.lines if line.name.startswith("SnapStart cache"))
+    assert cache.quantity == 2 * 2 * 3 * 3600       # 2 versions x 2 GB x 3 h, not 1 h
+
+
+def test_snapstart_estimates_refuse_init_ms_and_provisioned_concurrency():
+    with pytest.raises(InvalidParameterValueError, match="billed_restore_ms"):
+        estimate(requests=100, duration_ms=10, memory_mb=128, snapstart_versions=1, init_ms=500, cold_start_rate=0.1)
+    with pytest.raises(InvalidParameterValueError, match="provisioned"):
+        estimate(requests=100, duration_ms=10, memory_mb=128, snapstart_versions=1, provisioned=1)
+
+
+def test_estimate_from_prices_measured_restores():
+    from types import SimpleNamespace
+    runs = [SimpleNamespace(billed_ms=10, memory_mb=1024, init_ms=None, cold=True, billed_restore_ms=40),
+            SimpleNamespace(billed_ms=10, memory_mb=1024, init_ms=None, cold=False, billed_restore_ms=None)]
+    bill = estimate_from(runs, free_tier=False)
+    restores = next(line for line in bill.lines if line.name == "SnapStart restores")
+    assert restores.quantity == 1
+    assert bill.subtotal("duration") == Decimal(60) / 1000 * Decimal("0.0000166667")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
 
 from tests.conftest import python_function
 

@@ -107,6 +107,19 @@ def test_timeline_marks_cold_starts_and_throttles():
     assert "TooManyRequestsException" in throttled.hovertext[0]
 
 
+def test_a_snapstart_restore_stands_where_init_would_and_is_named_so():
+    # AWS: a SnapStart cold start is Restore Duration + Duration (snapstart-monitoring.html).
+    restored = Invocation(function_name="hello", request_id="r", payload=None, error=None, function_error=None,
+                          cold=True, init_ms=None, duration_ms=20, billed_ms=20, memory_mb=128, max_memory_mb=40,
+                          logs="", environment=AAA, started_at=T0, restore_ms=6.0, billed_restore_ms=4)
+    by_name = traces(timeline([restored, ran("x", BBB, 0.1, 10, init_ms=300)]))
+    assert list(by_name["restore (SnapStart)"].x) == approx([0.006]) and list(by_name["INIT"].x) == approx([0.3])
+    assert list(by_name["handler"].base) == approx([0.006, 0.4])
+    assert "restore 6" in by_name["restore (SnapStart)"].hovertext[0]
+    box = {t.name: t for t in duration_distribution([restored]).data}["cold (INIT + handler)"]
+    assert list(box.y) == [26.0]
+
+
 def test_timeline_summary():
     fig = timeline(SCENE)
     assert summary(fig) == "7 invocations on 3 environments: 3 cold starts (43%), 1 throttled."

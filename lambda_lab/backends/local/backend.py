@@ -59,6 +59,13 @@ class _LocalBase:
     def check_cost(self, usd: float, what: str, *, confirm: bool = False) -> None:
         pass  # local runs cost nothing
 
+    def direct_invoker(self):
+        """A way to invoke without Lambda's HTTP API in between, or None (the API then serves every call).
+
+        Returns ``invoke(name, payload, qualifier) -> InvocationResult``, raising what Invoke raises.
+        """
+        return None
+
     def teardown(self) -> list[str]:
         deleted = []
         lam = self.client("lambda")
@@ -113,6 +120,15 @@ class EmbeddedBackend(_LocalBase):
 
     def reset(self) -> list[str]:
         return self.endpoint.reset()
+
+    def direct_invoker(self):
+        # The service is in this process: a simulation's thousands of calls go straight to it,
+        # through the same bridge (throttling, recursion and tenant checks, CloudWatch) as Invoke.
+        bridge = self.endpoint.bridge
+
+        def invoke(name: str, payload: bytes, qualifier: str | None = None):
+            return bridge.invoke(bridge.resolve(name, qualifier), payload)
+        return invoke
 
     def close(self) -> None:
         super().close()

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 from urllib.parse import parse_qs, unquote
 
-from ...errors import LambdaLabError, RequestEntityTooLargeError
+from ...errors import InvalidParameterValueError, LambdaLabError, RequestEntityTooLargeError
 from ...runtime.limits import (ASYNC_PAYLOAD_LIMIT, UNZIPPED_CODE_LIMIT, ZIPPED_CODE_LIMIT, validate_memory,
                                validate_timeout)
 from ...runtime.runtimes import runtime_for
@@ -159,7 +159,7 @@ class LambdaApiMiddleware:
             tenant_id = environ.get("HTTP_X_AMZ_TENANT_ID")
             check_tenant(self._bridge.resolve(fn.function_name), tenant_id)
             if environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse") not in ("RequestResponse", "DryRun"):
-                raise _InvalidParameter("InvokeWithResponseStream's InvocationType is RequestResponse or DryRun.")
+                raise InvalidParameterValueError("InvokeWithResponseStream's InvocationType is RequestResponse or DryRun.")
         except LambdaLabError as exc:
             return self._answer(start_response, *_error(exc))
         version, trace_header = str(fn.version), current_trace_header()
@@ -287,7 +287,7 @@ class LambdaApiMiddleware:
         name, qualifier = _name_and_qualifier(match, environ)
         refuse_for_isolated(self._bridge.resolve(name), "Provisioned concurrency")
         if not qualifier or qualifier == "$LATEST":
-            raise _InvalidParameter("Provisioned concurrency configuration requires a version or alias "
+            raise InvalidParameterValueError("Provisioned concurrency configuration requires a version or alias "
                                     "qualifier ($LATEST is not allowed): publish a version first.")
         count = int(json.loads(body or b"{}").get("ProvisionedConcurrentExecutions", 0))
         fn = self._bridge.resolve(name, qualifier)
@@ -360,7 +360,7 @@ class LambdaApiMiddleware:
         """The function a function-level setting belongs to (a version or alias has none of its own)."""
         name, qualifier = _name_and_qualifier(match, environ)
         if qualifier:
-            raise _InvalidParameter(f"The recursion config belongs to the function, not to a version or alias: "
+            raise InvalidParameterValueError(f"The recursion config belongs to the function, not to a version or alias: "
                                     f"give {name!r} without ':{qualifier}'.")
         return self._bridge.resolve(name)
 
@@ -392,10 +392,6 @@ class LambdaApiMiddleware:
                 else:
                     self.dead_letter_targets.pop(name, None)
         raise _PassThrough
-
-
-class _InvalidParameter(LambdaLabError):
-    aws_code = "InvalidParameterValueException"
 
 
 def _name_and_qualifier(match: re.Match, environ: dict) -> tuple[str, str | None]:
