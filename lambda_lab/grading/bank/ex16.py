@@ -43,28 +43,11 @@ _FRESH = ("make it after the restore: give each environment a new id in an @regi
           "or make the order id in the handler (uuid.uuid4().hex)")
 
 
-class _LabRace(Exception):
-    """The lab itself failed to restore an environment (see ``_lab_race``): measure again."""
-
-
-def _lab_race(refused: LambdaLabError) -> bool:
-    # When several environments are restored at once, the lab's restore can lose a race with its own
-    # bookkeeping: the restored copy asks for /runtime/restore/next before the lab has recorded its
-    # process, the request is dropped, and the call fails with SnapStartTimeoutException whose log
-    # ends in RemoteDisconnected. A learner's code does not cause that (a slow hook times out after
-    # 10 s with its own log; one that raises gives SnapStartException), so that measurement is taken
-    # again, at most _ATTEMPTS times.
-    text = str(refused)
-    return "SnapStartTimeoutException" in text and "RemoteDisconnected" in text
-
-
 def _order(fn, items: list[str], qualifier: str):
     """One order placed with version ``qualifier``; its answer must have the four fields, and the right total."""
     try:
         answer = fn.invoke({"items": items}, qualifier=qualifier)
     except LambdaLabError as refused:
-        if _lab_race(refused):
-            raise _LabRace(str(refused)) from None
         raise Fail(f"an order {items} to version {qualifier} was refused: {str(refused)[:400]}") from None
     assert not answer.throttled, "an order was throttled (too many at once); run the check again"
     assert answer.error is None, (f"the order {items} failed: {answer.error.get('errorType')}: "
@@ -145,11 +128,7 @@ def _publish(ns, measurement: _Measurement, *, bursts: int) -> _Version:
         raise Fail(f"publishing your SOURCE with SnapStart failed, so its INIT does: {str(failed)[:400]}") from None
     version = _Version(number, started, time.time())
     for _ in range(_ATTEMPTS):
-        try:
-            version.bursts = [_burst(fn, number) for _ in range(bursts)]
-        except _LabRace:
-            _reclaim(ns)   # the next attempt restores new environments again
-            continue
+        version.bursts = [_burst(fn, number) for _ in range(bursts)]
         if len({a.environment for a in _restored(version.bursts[0])}) >= _MIN_RESTORED:
             measurement.versions.append(version)
             return version
@@ -284,14 +263,7 @@ def the_published_version_never_repeats(ns):
     latest = lam.get_function_configuration(FunctionName=FUNCTION)
     assert published["CodeSha256"] == latest["CodeSha256"], (
         f"version {version} of {FUNCTION} runs older code than $LATEST: publish a version after deploying your fix")
-    for _ in range(_ATTEMPTS):
-        try:
-            answers = _burst(fn, version) + _burst(fn, version)
-            break
-        except _LabRace:
-            continue
-    else:
-        raise Fail("could not measure: the lab failed to restore an environment three times; run it again")
+    answers = _burst(fn, version) + _burst(fn, version)
     assert len({a.environment for a in answers}) >= 2, "could not check: the orders ran in one environment"
     for key in ("order_id", "token"):
         repeated = _repeats(answers, key)
