@@ -183,7 +183,12 @@ class Snapshot:
         init_ms = (time.perf_counter() - started) * 1000
         text = output_path.read_text(errors="replace").replace("\r", "\n") if output_path.exists() else ""
         if ready:
-            self._request_spare()   # ready for the first cold start
+            # Ready for the first cold start when PublishVersion answers: one spare forked and bounded.
+            self._request_spare()
+            spare_by = time.perf_counter() + _FORK_WAIT_S
+            with self._state:
+                while not self._spares and not self._closed and time.perf_counter() < spare_by:
+                    self._state.wait(0.01)
             return SnapshotInit(ok=True, init_ms=init_ms, output=text, log_stream=self.log_stream)
         if self._api.error is not None:
             error, status = self._api.error, "error"
