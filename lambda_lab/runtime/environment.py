@@ -31,7 +31,7 @@ from ._spawn import spawn_worker
 from .api import PendingInvocation, RuntimeApiServer
 from .limits import (INIT_TIMEOUT_S, STREAM_CAPPED_BYTES_PER_S, STREAM_PAYLOAD_LIMIT, STREAM_UNCAPPED_BYTES,
                      SYNC_PAYLOAD_LIMIT, CpuGovernor, ProcessProbe, cpu_share, signal_group)
-from .runtimes import CustomRuntime, PythonRuntime, Runtime
+from .runtimes import CustomRuntime, PythonRuntime, Runtime, WorkerLaunch
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
@@ -65,6 +65,11 @@ class EnvironmentSpec:
     application_log_level: str = "INFO"
     log_group_name: str | None = None
     snap_start: bool = False   # a published version with SnapStart: its environments are restored copies
+
+    def launch(self) -> WorkerLaunch:
+        """How the runtime starts a worker for this version."""
+        return self.runtime.launch(handler=self.handler, code_dir=self.code_dir, opt_dir=self.opt_dir,
+                                   runtime_site=self.runtime_site)
 
     @property
     def log_group(self) -> str:
@@ -140,7 +145,6 @@ class ExecutionEnvironment:
         self._spawned_at = 0.0
         self._restore_called_at: float | None = None
         self._restore_error: dict | None = None
-        self._restore_ms: float | None = None
         self._billed_restore_ms: int | None = None
 
     # -- INIT -------------------------------------------------------------------------------
@@ -150,11 +154,10 @@ class ExecutionEnvironment:
         for sub in ("tmp", "home"):
             (self._scratch / sub).mkdir(parents=True, exist_ok=True)
         self._server = RuntimeApiServer(self)
+        launch = self.spec.launch()
         if self.snapshot is not None:
-            self._restore()
+            self._restore(launch)
             return
-        launch = self.spec.runtime.launch(handler=self.spec.handler, code_dir=self.spec.code_dir,
-                                          opt_dir=self.spec.opt_dir, runtime_site=self.spec.runtime_site)
         self._spawned_at = time.perf_counter()
         if not launch.argv:  # a custom runtime without an executable bootstrap
             message = CustomRuntime.missing_bootstrap_message(self.spec.code_dir, self.spec.opt_dir)
@@ -163,19 +166,18 @@ class ExecutionEnvironment:
             return
         self._pids = ProcessLimit(self.id, self.spec.max_processes)
         if self._pids.cgroup is not None and isinstance(self.spec.runtime, PythonRuntime):
-            self._start_gated()
+            self._start_gated(launch)
             return
         with open(self._output_path, "ab") as output:
             self._process = spawn_worker(launch.argv, env=self._worker_environment(launch.environment),
                                          cwd=str(self.spec.code_dir), output=output, in_child=self._pids.preexec)
         self._probe = ProcessProbe(self._process.pid)
 
-    def _start_gated(self) -> None:
+    def _start_gated(self, launch: WorkerLaunch) -> None:
         """A Python worker starts its interpreter while the lab moves it into its cgroup (gate_boot.py)."""
         gate_r, gate_w = os.pipe()
         try:
-            launch = self.spec.runtime.gated_launch(gate_r, handler=self.spec.handler, code_dir=self.spec.code_dir,
-                                                    opt_dir=self.spec.opt_dir, runtime_site=self.spec.runtime_site)
+            launch = self.spec.runtime.behind("gate_boot.py", gate_r, launch)
             with open(self._output_path, "ab") as output:
                 self._process = spawn_worker(launch.argv, env=self._worker_environment(launch.environment),
                                              cwd=str(self.spec.code_dir), output=output, pass_fds=(gate_r,))
@@ -193,10 +195,8 @@ class ExecutionEnvironment:
                 os.close(gate_r)
             os.close(gate_w)
 
-    def _restore(self) -> None:
+    def _restore(self, launch: WorkerLaunch) -> None:
         """A SnapStart cold start: a copy of the version's snapshot, with this environment's own variables."""
-        launch = self.spec.runtime.launch(handler=self.spec.handler, code_dir=self.spec.code_dir,
-                                          opt_dir=self.spec.opt_dir, runtime_site=self.spec.runtime_site)
         self._spawned_at = time.perf_counter()
         restored = self.snapshot.restore(self, scratch=self._scratch, output_path=self._output_path,
                                          environment=self._worker_environment(launch.environment))
@@ -249,8 +249,7 @@ class ExecutionEnvironment:
                 self._initialized = True
                 now = time.perf_counter()
                 self._init_ms = (now - self._spawned_at) * 1000
-                if self.snapshot is not None:
-                    self._restore_ms = self._init_ms
+                if self.snapshot is not None:   # INIT's place is the restore's: _init_ms is its duration
                     hooks_ms = (now - (self._restore_called_at or self._spawned_at)) * 1000
                     self._billed_restore_ms = max(1, math.ceil(hooks_ms))
             # AWS freezes the environment once the runtime asks for the next event.
@@ -340,7 +339,7 @@ class ExecutionEnvironment:
         outcome = self._await_outcome(invocation, cold, init_ms)
         outcome.init_output = init_output
         if cold and self.snapshot is not None:
-            outcome.restore_ms, outcome.billed_restore_ms = self._restore_ms, self._billed_restore_ms
+            outcome.restore_ms, outcome.billed_restore_ms = self._init_ms, self._billed_restore_ms
         self.last_used = self._clock.now()
         return outcome
 
@@ -387,8 +386,7 @@ class ExecutionEnvironment:
         self.close("restore failed")
         shown = f" Its log: {output.strip()[-1500:]}" if output.strip() else ""
         if error is not None or not alive:
-            detail = (f"{error.get('errorType')}: {error.get('errorMessage')}" if error
-                      else self._exit_error("-")["errorMessage"].split("Error: ", 1)[-1])
+            detail = f"{error.get('errorType')}: {error.get('errorMessage')}" if error else self._exit_reason()
             raise SnapStartError(
                 f"The after-restore runtime hook failed ({detail}). Fix the @register_after_restore hook "
                 f"and publish a new version.{shown}")
@@ -463,18 +461,20 @@ class ExecutionEnvironment:
                        duration_ms=duration_ms, max_memory_mb=int(round(peak_mb)), output=output)
 
     def _exit_error(self, request_id: str) -> dict:
+        return {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {self._exit_reason()}"}
+
+    def _exit_reason(self) -> str:
+        """How the worker ended, in AWS's words (``Runtime exited with error: signal: killed``)."""
         code = self._process.poll() if self._process is not None else None
         if code is None:
             reason = "signal: killed"
         elif code < 0:
             reason = f"signal: {_SIGNAL_WORDS.get(-code, signal.Signals(-code).name.lower())}"
         elif code == 0:
-            return {"errorType": "Runtime.ExitError",
-                    "errorMessage": f"RequestId: {request_id} Error: Runtime exited without providing a reason"}
+            return "Runtime exited without providing a reason"
         else:
             reason = f"exit status {code}"
-        return {"errorType": "Runtime.ExitError",
-                "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: {reason}"}
+        return f"Runtime exited with error: {reason}"
 
     # -- freezing, output, shutdown ----------------------------------------------------------
 

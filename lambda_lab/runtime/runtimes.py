@@ -76,23 +76,16 @@ class PythonRuntime(Runtime):
         )
 
 
-    def snapshot_launch(self, control_fd: int, **where) -> WorkerLaunch:
-        """The launch of a SnapStart snapshot: awslambdaric behind snapstart_boot, which forks restores."""
-        launch = self.launch(**where)
-        handler = launch.argv[-1]
-        return WorkerLaunch(argv=[sys.executable, "-S", str(_SNAPSTART_BOOT), str(control_fd), handler],
+    @staticmethod
+    def behind(boot: str, fd: int, launch: WorkerLaunch) -> WorkerLaunch:
+        """``launch`` with awslambdaric started by one of the lab's boots (``"gate_boot.py"``, which waits
+        until the lab has bounded the process; ``"snapstart_boot.py"``, which forks SnapStart restores),
+        handing it the pipe or socket ``fd``."""
+        return WorkerLaunch(argv=[sys.executable, "-S", str(_HERE / boot), str(fd), launch.argv[-1]],
                             environment=launch.environment)
 
 
-    def gated_launch(self, gate_fd: int, **where) -> WorkerLaunch:
-        """awslambdaric behind gate_boot, which waits for the lab to bound the process (gate_boot.py)."""
-        launch = self.launch(**where)
-        return WorkerLaunch(argv=[sys.executable, "-S", str(_GATE_BOOT), str(gate_fd), launch.argv[-1]],
-                            environment=launch.environment)
-
-
-_SNAPSTART_BOOT = Path(__file__).with_name("snapstart_boot.py")
-_GATE_BOOT = Path(__file__).with_name("gate_boot.py")
+_HERE = Path(__file__).parent
 
 
 class CustomRuntime(Runtime):

@@ -157,9 +157,7 @@ class Snapshot:
         self._server = RuntimeApiServer(self._api, route=self._route)
         lab_end, zygote_end = socket.socketpair()
         self._control = lab_end
-        where = dict(handler=self.spec.handler, code_dir=self.spec.code_dir, opt_dir=self.spec.opt_dir,
-                     runtime_site=self.spec.runtime_site)
-        launch = self.spec.runtime.snapshot_launch(zygote_end.fileno(), **where)
+        launch = self.spec.runtime.behind("snapstart_boot.py", zygote_end.fileno(), self.spec.launch())
         self._zygote_env = worker_environment(self.spec, self._scratch, launch.environment, self._server.address,
                                               initialization_type="snap-start", log_stream=self.log_stream)
         self._pids = ProcessLimit(self.id, self.spec.max_processes)
@@ -185,10 +183,8 @@ class Snapshot:
         if ready:
             # Ready for the first cold start when PublishVersion answers: one spare forked and bounded.
             self._request_spare()
-            spare_by = time.perf_counter() + _FORK_WAIT_S
             with self._state:
-                while not self._spares and not self._closed and time.perf_counter() < spare_by:
-                    self._state.wait(0.01)
+                self._wait_for_spare()
             return SnapshotInit(ok=True, init_ms=init_ms, output=text, log_stream=self.log_stream)
         if self._api.error is not None:
             error, status = self._api.error, "error"
@@ -255,6 +251,13 @@ class Snapshot:
                 self._spares.append(spare)
             self._state.notify_all()
 
+    def _wait_for_spare(self) -> bool:
+        """With ``_state`` held: wait until a spare is ready (True), or the zygote is gone or late."""
+        deadline = time.perf_counter() + _FORK_WAIT_S
+        while not self._spares and not self._closed and time.perf_counter() < deadline:
+            self._state.wait(0.01)
+        return bool(self._spares)
+
     def _request_spare(self) -> None:
         with self._state:
             if self._closed:
@@ -273,11 +276,8 @@ class Snapshot:
         if not self.ready:
             raise SnapStartError("This version's snapshot is not available: publish the version again.")
         self._request_spare()   # the one that will replace the spare this restore takes
-        deadline = time.perf_counter() + _FORK_WAIT_S
         with self._state:
-            while not self._spares and not self._closed and time.perf_counter() < deadline:
-                self._state.wait(0.05)
-            if not self._spares:
+            if not self._wait_for_spare():
                 raise SnapStartError("Lambda could not restore the snapshot: its runtime did not answer. "
                                      "Invoke again; if it persists, publish a new version.")
             spare = self._spares.pop(0)
