@@ -323,11 +323,14 @@ class ExecutionEnvironment:
         cold = self.invocations == 0 and not self.provisioned
         self.invocations += 1
         self.last_used = self._clock.now()
-        init_output = self._read_output() if self.invocations == 1 else ""
         if not self._initialized:
+            # INIT's output is read once, when INIT has ended: a read before it would take the lines
+            # written so far (a fast SnapStart restore's hook output) away from the cold start's log.
             init_output, failed = self._finish_init(invocation)
             if failed is not None:
                 return failed
+        else:
+            init_output = self._read_output() if self.invocations == 1 else ""
         init_ms = self._init_ms if cold and self.snapshot is None else None
         with self._cond:
             self._current, self._result = invocation.request_id, None
