@@ -83,7 +83,7 @@ def clock() -> ManualClock:
 
 #: What a Lambda worker's command line ends with: awslambdaric itself or behind the lab's gate or
 #: SnapStart boot, a custom runtime's bootstrap, the Node.js bootstrap.
-WORKER_COMMANDS = ("awslambdaric", "gate_boot.py", "snapstart_boot.py", "bootstrap", "bootstrap.js")
+WORKER_COMMANDS = ("awslambdaric", "gate_boot.py", "snapstart_boot.py", "managed_boot.py", "bootstrap", "bootstrap.js")
 
 
 def worker_processes() -> list:

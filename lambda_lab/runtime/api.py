@@ -90,8 +90,8 @@ class RuntimeApiHandler(Protocol):
     def invocation_streamed(self, request_id: str, body: bytes) -> bool:
         """A streamed response that ended without an error: ``body`` is all of it."""
 
-    def init_error(self, body: bytes, error_type: str | None) -> None:
-        """The runtime could not initialise."""
+    def init_error(self, body: bytes, error_type: str | None) -> bool | None:
+        """The runtime could not initialise. False: already reported (answered with 403)."""
 
     def restore_next(self) -> bool:
         """SnapStart: a restored runtime has loaded (``GET /runtime/restore/next``)."""
@@ -142,7 +142,11 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
             body = self._read_body()
         error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
         if self.path == f"{_PREFIX}/init/error":
-            handler.init_error(body, error_type)
+            if handler.init_error(body, error_type) is False:
+                # Managed Instances: another runtime worker has already reported INIT's failure.
+                self._reply(403, {"errorType": "InvalidStateTransition",
+                                  "errorMessage": "INIT has already been reported as failed"})
+                return
             self._reply(202, {"status": "OK"})
             return
         if self.path == f"{_PREFIX}/restore/error":   # SnapStart: an after-restore hook failed

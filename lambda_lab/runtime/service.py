@@ -30,6 +30,7 @@ from . import logs
 from .api import PendingInvocation
 from .code import CodeStore, runtime_site
 from .environment import EnvironmentSpec, ExecutionEnvironment, Outcome
+from .managed import ManagedEnvironment, ManagedPool, ManagedSettings, validate_managed
 from .limits import (ASYNC_PAYLOAD_LIMIT, ENV_VARS_LIMIT, MAX_LAYERS, SYNC_PAYLOAD_LIMIT, CpuGovernor,
                      validate_memory, validate_timeout)
 from ._pids import AWS_PROCESS_LIMIT
@@ -76,6 +77,9 @@ class FunctionConfig:
     #: SnapStart ApplyOn PublishedVersions: each published version is initialised once, at publish,
     #: and its environments are restored from that snapshot ($LATEST runs as usual).
     snap_start: bool = False
+    #: Lambda Managed Instances (CapacityProviderConfig): each published version runs on its own
+    #: long-lived environments, many requests at once in each; $LATEST cannot be invoked.
+    managed: ManagedSettings | None = None
 
     def validated(self) -> "FunctionConfig":
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -91,6 +95,8 @@ class FunctionConfig:
         validate_environment(self.environment)
         if len(self.layers) > MAX_LAYERS:
             raise InvalidParameterValueError(f"A function can use at most {MAX_LAYERS} layers; got {len(self.layers)}.")
+        if self.managed is not None:
+            validate_managed(self.runtime, self.memory_mb, self.managed)
         return replace(self, environment={str(k): str(v) for k, v in self.environment.items()},
                        layers=tuple(self.layers))
 
@@ -146,8 +152,12 @@ class InvocationResult:
 class _FunctionVersion:
     config: FunctionConfig
     version: str
-    pool: EnvironmentPool
+    pool: EnvironmentPool | ManagedPool
     snapshot: Snapshot | None = None
+
+    @property
+    def managed(self) -> ManagedPool | None:
+        return self.pool if isinstance(self.pool, ManagedPool) else None
 
 
 class LambdaService:
@@ -231,7 +241,23 @@ class LambdaService:
             fv = self._functions[name][number] = self._new_version(latest.config, number)
         if fv.snapshot is not None:
             fv.snapshot.take()
+        if fv.managed is not None:
+            fv.managed.start()
         return number
+
+    def managed_pool(self, name: str, qualifier: str) -> ManagedPool | None:
+        """A Managed Instances version's environments (None for a version without a capacity provider)."""
+        return self._version(name, qualifier).managed
+
+    def set_scaling(self, name: str, qualifier: str, minimum: int | None, maximum: int | None) -> ManagedSettings:
+        """FunctionScalingConfig of a Managed Instances version: environments start or stop to match."""
+        fv = self._version(name, qualifier)
+        pool = fv.managed
+        if pool is None:
+            raise InvalidParameterValueError(
+                f"{name}:{qualifier} does not run on a capacity provider: a scaling configuration applies only to "
+                "Lambda Managed Instances functions.")
+        return pool.scale_to(minimum, maximum)
 
     def take_snapshot(self, name: str, qualifier: str) -> SnapshotInit | None:
         """SnapStart: run a published version's INIT and snapshot it (PublishVersion does this); None
@@ -314,12 +340,24 @@ class LambdaService:
                 "e.g. b'{\"name\": \"Ada\"}'.") from None
         while True:
             fv = self._version(name, qualifier)
+            if fv.config.managed is not None and fv.managed is None:
+                raise InvalidParameterValueError(
+                    f"Function {name} runs on a capacity provider (Lambda Managed Instances): $LATEST cannot be "
+                    "invoked. Publish a version and invoke it (Qualifier='1', or '$LATEST.PUBLISHED').")
+            if fv.managed is not None and fv.managed.init_error is not None:
+                error = fv.managed.init_error
+                raise ResourceConflictError(
+                    f"The operation cannot be performed at this time. The function is currently in the following "
+                    f"state: Failed (its INIT failed with {error.get('errorType')}: {error.get('errorMessage')}). "
+                    "Fix the code and publish a new version.")
             if fv.snapshot is not None and not fv.snapshot.take().ok:
                 init = fv.snapshot.take()
                 raise ResourceConflictError(
                     f"The operation cannot be performed at this time. The function is currently in the following "
                     f"state: Failed (its SnapStart INIT failed with {init.error.get('errorType')}: "
                     f"{init.error.get('errorMessage')}). Fix the code and publish a new version.")
+            if fv.managed is not None:
+                fv.managed.start()  # a no-op once started (PublishVersion starts it)
             try:
                 env = fv.pool.acquire(tenant_id)
                 break
@@ -384,9 +422,20 @@ class LambdaService:
             opt_dir=self._code.unpack_layers(list(config.layers)),
             runtime_site=runtime_site(self.root, runtime.modules) if runtime.modules else None,
             region=self.region, variables=dict(config.environment), base_environment=self._base_environment,
-            max_processes=self.max_processes, log_format=config.log_format,
+            max_processes=self.max_processes,
+            # Managed Instances functions "always use the structured JSON log format".
+            log_format="JSON" if config.managed is not None else config.log_format,
             application_log_level=config.application_log_level, log_group_name=config.log_group,
             snap_start=snap_start)
+        if config.managed is not None and version != LATEST:
+            settings = config.managed
+            workers = settings.concurrency(runtime.family, config.memory_mb)
+
+            def managed_factory() -> ManagedEnvironment:
+                return ManagedEnvironment(spec, scratch_root=self.root / "environments", clock=self.clock,
+                                          max_concurrency=workers)
+
+            return _FunctionVersion(config, version, ManagedPool(spec, settings, factory=managed_factory))
         snapshot = Snapshot(spec, scratch_root=self.root / "environments", clock=self.clock) if snap_start else None
 
         def factory(provisioned: bool) -> ExecutionEnvironment:
@@ -428,7 +477,7 @@ class LambdaService:
         if outcome.status == "timeout":
             # AWS bills a timed-out invocation for the timeout, not for the moment it noticed.
             billed = min(billed, config.timeout_s * 1000 + math.ceil(outcome.init_ms or 0))
-        if config.log_format == "JSON":
+        if env.spec.log_format == "JSON":
             lines = self._json_platform_lines(fv, outcome, billed)
         else:
             lines = self._text_platform_lines(fv, outcome, billed)
