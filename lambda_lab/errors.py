@@ -101,6 +101,24 @@ class CostLimitError(LambdaLabError):
     """Work on a real account would cost more than the lab's cost limit (``Lab.aws(cost_limit_usd=...)``)."""
 
 
+class NoPublishedVersionError(LambdaLabError):
+    """An unqualified invoke of a Managed Instances function that has no published version."""
+
+    aws_code = "NoPublishedVersionException"
+
+
+class CapacityProviderLimitExceededError(LambdaLabError):
+    """The account has its 1,000 capacity providers (Lambda Managed Instances)."""
+
+    aws_code = "CapacityProviderLimitExceededException"
+
+
+class FunctionVersionsPerCapacityProviderLimitExceededError(LambdaLabError):
+    """A capacity provider runs its 100 function versions."""
+
+    aws_code = "FunctionVersionsPerCapacityProviderLimitExceededException"
+
+
 class ServiceClosedError(LambdaLabError):
     """The lab (or the Lambda service under it) was closed; start a new one."""
 

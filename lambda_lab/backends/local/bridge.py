@@ -18,8 +18,10 @@ from typing import Any, Callable
 
 from moto.awslambda.models import LambdaFunction, lambda_backends
 
-from ...errors import LambdaLabError, RecursiveInvocationError, ResourceNotFoundError, TooManyRequestsError
+from ...errors import (InvalidParameterValueError, LambdaLabError, NoPublishedVersionError, RecursiveInvocationError,
+                       ResourceNotFoundError, TooManyRequestsError)
 from ...runtime import FunctionConfig, InvocationResult, LambdaService
+from .managed_instances import LATEST_PUBLISHED, MANAGED_STATE, latest_published, managed_config_of, managed_settings_of
 from .recursion import check_recursion
 from .snapstart import SNAPSHOT_STATE, snap_start_of, snapshot_state
 from .tenancy import check_tenant
@@ -91,11 +93,32 @@ class MotoLambdaBridge:
 
     def resolve(self, name_or_arn: str, qualifier: str | None = None) -> LambdaFunction:
         """The moto function (a version, for a version or alias qualifier)."""
+        if qualifier == LATEST_PUBLISHED:
+            name = name_or_arn.split(":function:", 1)[-1].split(":", 1)[0]
+            newest = latest_published(self.backend, name)
+            if newest is None:
+                self.resolve(name)   # ResourceNotFoundException for a function that does not exist
+                raise NoPublishedVersionError(f"The function {name} has no published versions available: publish "
+                                              "one (PublishVersion) before using $LATEST.PUBLISHED.")
+            return newest
         try:
             return self.backend.get_function(name_or_arn, qualifier)
         except Exception as exc:  # moto's UnknownFunctionException and friends
             raise ResourceNotFoundError(str(getattr(exc, "message", "")) or
                                         f"Function not found: {name_or_arn}" + (f":{qualifier}" if qualifier else "")) from None
+
+    def resolve_invocable(self, name_or_arn: str, qualifier: str | None = None) -> LambdaFunction:
+        """The version an Invoke runs: as ``resolve``, except that a function on a capacity provider
+        runs ``$LATEST.PUBLISHED`` when unqualified and refuses ``$LATEST``."""
+        fn = self.resolve(name_or_arn, qualifier)
+        if managed_config_of(fn) is None or str(fn.version) != "$LATEST":
+            return fn
+        if qualifier == "$LATEST":
+            raise InvalidParameterValueError(
+                f"{fn.function_name} runs on a capacity provider (Lambda Managed Instances): its $LATEST cannot be "
+                "invoked. Publish a version (PublishVersion) and invoke it, or invoke without a qualifier to run "
+                "$LATEST.PUBLISHED.")
+        return self.resolve(fn.function_name, LATEST_PUBLISHED)
 
     def version_of(self, fn: LambdaFunction) -> str:
         return str(fn.version)
@@ -110,7 +133,7 @@ class MotoLambdaBridge:
             environment=dict(fn.environment_vars or {}), layers=tuple(self._layer_bytes(fn)),
             log_format=logging["LogFormat"], application_log_level=logging.get("ApplicationLogLevel", "INFO"),
             system_log_level=logging.get("SystemLogLevel", "INFO"), log_group=logging["LogGroup"],
-            snap_start=snap_start_of(fn))
+            snap_start=snap_start_of(fn), managed=managed_settings_of(fn))
         with self._sync_lock:
             self.service.deploy_version(config, version)
             reserved = fn.reserved_concurrency
@@ -125,6 +148,27 @@ class MotoLambdaBridge:
         setattr(fn, SNAPSHOT_STATE, snapshot_state(init))
         for listener in self.on_snapshot:
             listener(fn, init)
+
+    def start_managed(self, fn: LambdaFunction) -> None:
+        """Managed Instances: a version just published starts its environments; its State says how it went."""
+        version = self.sync(fn)
+        pool = self.service.managed_pool(fn.function_name, version)
+        if pool is None:
+            return
+        ok = pool.start()
+        if ok:
+            setattr(fn, MANAGED_STATE, {"State": "Active"})
+            return
+        error = pool.init_error or {}
+        code = "FunctionError.InitTimeout" if error.get("errorType") == "Sandbox.Timedout" else \
+            "FunctionError.RuntimeInitError"
+        setattr(fn, MANAGED_STATE, {
+            "State": "Failed", "StateReasonCode": code,
+            "StateReason": f"{error.get('errorType', 'Runtime.Unknown')}: {error.get('errorMessage', '')}".strip()})
+
+    def scale_managed(self, fn: LambdaFunction, minimum: int, maximum: int) -> None:
+        """PutFunctionScalingConfig: the version's environments start or stop to match."""
+        self.service.set_scaling(fn.function_name, self.sync(fn), minimum, maximum)
 
     def _layer_bytes(self, fn: LambdaFunction) -> list[bytes]:
         layers = []
@@ -150,6 +194,8 @@ class MotoLambdaBridge:
         and refused elsewhere.
         """
         check_tenant(self.resolve(fn.function_name), tenant_id)   # the setting is the function's
+        if managed_config_of(fn) is not None and str(fn.version) == "$LATEST":
+            fn = self.resolve(fn.function_name, LATEST_PUBLISHED)   # a trigger or an unqualified call
         version = self.sync(fn)
         trace_id = self._trace_for(fn, trace_header)
         try:

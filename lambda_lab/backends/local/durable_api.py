@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote
 from ...errors import InvalidParameterValueError, LambdaLabError, RequestEntityTooLargeError
 from ...durable import DurableExecutionService, DurableTarget
 from ...runtime.limits import ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT
-from .http_front import status_line
+from .http_front import call_wsgi, status_line
 from .lambda_api import _error, _name_and_qualifier, _read_body
 
 __all__ = ["DurableApiMiddleware", "validate_durable_config", "SYNC_INVOKE_LIMIT_S"]
@@ -153,16 +153,7 @@ class DurableApiMiddleware:
         return None
 
     def _moto(self, environ: dict, body: bytes) -> tuple[int, dict, bytes]:
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["CONTENT_LENGTH"] = str(len(body))
-        answered: dict = {}
-
-        def start_response(status: str, headers: list, exc_info=None) -> None:
-            answered["status"], answered["headers"] = int(status.split()[0]), headers
-
-        payload = b"".join(self._app(environ, start_response))
-        headers = {k: v for k, v in answered["headers"] if k.lower() not in ("content-type", "content-length")}
-        return answered["status"], headers, payload
+        return call_wsgi(self._app, environ, body)
 
     # -- function configuration ------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from .durable_api import DurableApiMiddleware
 from .http_front import URL_PREFIX, HttpFront, api_url
 from .lambda_api import LambdaApiMiddleware
 from .logging_config import LoggingConfigMiddleware
+from .managed_instances_api import ManagedInstancesMiddleware
 from .recursion import TraceHeaderMiddleware
 from .scheduler import LabScheduler, SchedulerSchedule
 from .sqs_poller import SqsEventSourcePollers
@@ -116,7 +117,9 @@ class LocalEndpoint:
                                                run=lambda target, payload: self.durable_api.run(target, payload),
                                                clock=self.clock)
         self.logging_config = LoggingConfigMiddleware(self.api, bridge=self.bridge)
-        self.durable_api = DurableApiMiddleware(self.logging_config, service=self.durable, bridge=self.bridge)
+        self.managed_instances = ManagedInstancesMiddleware(self.logging_config, bridge=self.bridge,
+                                                            account_id=ACCOUNT_ID, region=region)
+        self.durable_api = DurableApiMiddleware(self.managed_instances, service=self.durable, bridge=self.bridge)
         self.http = HttpFront(self.durable_api, bridge=self.bridge, account_id=ACCOUNT_ID, region=region,
                               credentials=LOCAL_CREDENTIALS)
         late.app = TraceHeaderMiddleware(self.http)   # each request's X-Amzn-Trace-Id: recursion.py

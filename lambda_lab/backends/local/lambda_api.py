@@ -108,7 +108,7 @@ class LambdaApiMiddleware:
 
     def invoke(self, environ: dict, match: re.Match, body: bytes) -> Response:
         name, qualifier = _name_and_qualifier(match, environ)
-        fn = self._bridge.resolve(name, qualifier)
+        fn = self._bridge.resolve_invocable(name, qualifier)
         invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")
         version = str(fn.version)
         tenant_id = environ.get("HTTP_X_AMZ_TENANT_ID")
@@ -155,7 +155,7 @@ class LambdaApiMiddleware:
         chunks: queue.Queue = queue.Queue()
         try:
             name, qualifier = _name_and_qualifier(match, environ)
-            fn = self._bridge.resolve(name, qualifier)
+            fn = self._bridge.resolve_invocable(name, qualifier)
             tenant_id = environ.get("HTTP_X_AMZ_TENANT_ID")
             check_tenant(self._bridge.resolve(fn.function_name), tenant_id)
             if environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse") not in ("RequestResponse", "DryRun"):
@@ -209,7 +209,7 @@ class LambdaApiMiddleware:
     def invoke_async(self, environ: dict, match: re.Match, body: bytes) -> Response:
         """InvokeAsync (deprecated by AWS, still in its API): an Event invocation, answered {"Status": 202}."""
         name, qualifier = _name_and_qualifier(match, environ)
-        fn = self._bridge.resolve(name, qualifier)
+        fn = self._bridge.resolve_invocable(name, qualifier)
         if len(body) > ASYNC_PAYLOAD_LIMIT:
             raise RequestEntityTooLargeError(
                 f"Request must be smaller than {ASYNC_PAYLOAD_LIMIT} bytes for the InvokeAsync operation")

@@ -17,14 +17,13 @@ AWS) and adds it to every answer that describes a function.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from typing import Callable, Iterable
 
 from ...errors import InvalidParameterValueError, LambdaLabError
 from .bridge import LOGGING_CONFIG as ATTRIBUTE, default_logging_config, logging_config_of
-from .http_front import status_line
+from .http_front import call_wsgi, status_line
 from .lambda_api import _error as error_response, _read_body as read_body
 from .snapstart import SNAP_START, describe_snap_start, validate_snap_start
 from .tenancy import TENANCY, tenancy_of, validate_tenancy_config
@@ -112,16 +111,7 @@ class LoggingConfigMiddleware:
         return None
 
     def _moto(self, environ: dict, body: bytes) -> tuple[int, dict, bytes]:
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["CONTENT_LENGTH"] = str(len(body))
-        answered: dict = {}
-
-        def start_response(status: str, headers: list, exc_info=None) -> None:
-            answered["status"], answered["headers"] = int(status.split()[0]), headers
-
-        payload = b"".join(self._app(environ, start_response))
-        headers = {k: v for k, v in answered["headers"] if k.lower() not in ("content-type", "content-length")}
-        return answered["status"], headers, payload
+        return call_wsgi(self._app, environ, body)
 
     def _decorate(self, configuration: dict) -> dict:
         """Add LoggingConfig to one FunctionConfiguration document moto wrote."""
