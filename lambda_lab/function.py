@@ -231,6 +231,19 @@ class Function:
                 f"{answer.get('StateReason')}. Its INIT log is in CloudWatch; fix the code, deploy, and publish again.")
         return answer["Version"]
 
+    def set_scaling(self, minimum: int, maximum: int | None = None, *, qualifier: str = "$LATEST.PUBLISHED") -> dict:
+        """Lambda Managed Instances: how many execution environments a published version keeps
+        (FunctionScalingConfig; AWS starts 3 by default). Returns the applied configuration.
+        https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-scaling.html"""
+        lam = self.lab.client("lambda")
+        scaling = {"MinExecutionEnvironments": minimum, "MaxExecutionEnvironments": minimum if maximum is None else maximum}
+        try:
+            lam.put_function_scaling_config(FunctionName=self.name, Qualifier=qualifier, FunctionScalingConfig=scaling)
+            answer = lam.get_function_scaling_config(FunctionName=self.name, Qualifier=qualifier)
+        except ClientError as exc:
+            raise from_client_error(exc, f"Could not scale {self.name!r}") from None
+        return answer.get("AppliedFunctionScalingConfig", {})
+
     def set_reserved_concurrency(self, count: int | None) -> None:
         """Reserve ``count`` concurrent executions for this function (None removes the reservation)."""
         lam = self.lab.client("lambda")

@@ -11,6 +11,8 @@ local endpoint started with ``lambda-lab serve``.
 
 from __future__ import annotations
 
+import time
+
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -136,12 +138,13 @@ class Lab:
         return self._clients["lambda-no-retry"]
 
     def deploy(self, name: str, code: str | None = None, *, path: str | None = None, handler: str = "app.handler",
-               runtime: str | None = None, memory_mb: int = 128, timeout_s: int = 3,
+               runtime: str | None = None, memory_mb: int | None = None, timeout_s: int = 3,
                env: dict[str, str] | None = None, layers: Sequence[str] = (), requirements: Sequence[str] = (),
                files: dict[str, str | bytes] | None = None, description: str = "",
                architecture: str = "x86_64", role: str | None = None,
                durable: bool | int | dict | None = None, tenant_isolation: bool = False,
-               snap_start: bool = False) -> Function:
+               snap_start: bool = False, capacity_provider: str | None = None,
+               max_concurrency: int | None = None, memory_gib_per_vcpu: float | None = None) -> Function:
         """Package the code, create or update the function, wait until it is ready.
 
         ``code`` is the handler module's source (``app.py`` for ``handler="app.handler"``); or give
@@ -164,10 +167,20 @@ class Lab:
         ``fn.publish_version()`` then runs INIT once and snapshots it, and that version's cold starts
         are restores of the snapshot (``invocation.restore_ms``). $LATEST runs as usual.
         https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html
+
+        ``capacity_provider`` (a name or ARN from :meth:`capacity_provider`) runs the function on
+        Lambda Managed Instances: python3.13 or later (the default then), at least 2,048 MB (the
+        default then). Each published version (``fn.publish_version()``) starts its environments,
+        each running up to ``max_concurrency`` requests at once (one Python process each; AWS's
+        default is 16 per vCPU, a vCPU being ``memory_gib_per_vcpu`` GiB of memory, 2 by default);
+        ``fn.invoke()`` then runs the newest published version, never $LATEST.
+        https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances.html
         """
         self._check_open()
         durable_config = _durable_config(durable)
-        runtime = runtime or ("python3.13" if durable_config else "python3.12")
+        runtime = runtime or ("python3.13" if durable_config or capacity_provider else "python3.12")
+        if memory_mb is None:
+            memory_mb = 2048 if capacity_provider else 128
         _validate(name, memory_mb, timeout_s, env)
         zip_bytes = build_zip(code=code, path=path, handler=handler, runtime=runtime,
                               requirements=requirements, files=files)
@@ -178,7 +191,16 @@ class Lab:
                   "Description": description, "Role": role or self.backend.execution_role_arn()}
         if durable_config:
             config["DurableConfig"] = durable_config
-        config["SnapStart"] = {"ApplyOn": "PublishedVersions" if snap_start else "None"}
+        if capacity_provider:
+            inner = {"CapacityProviderArn": self._capacity_provider_arn(capacity_provider)}
+            if max_concurrency is not None:
+                inner["PerExecutionEnvironmentMaxConcurrency"] = max_concurrency
+            if memory_gib_per_vcpu is not None:
+                inner["ExecutionEnvironmentMemoryGiBPerVCpu"] = float(memory_gib_per_vcpu)
+            config["CapacityProviderConfig"] = {"LambdaManagedInstancesCapacityProviderConfig": inner}
+            config["LoggingConfig"] = {"LogFormat": "JSON"}   # the only format on Managed Instances
+        else:
+            config["SnapStart"] = {"ApplyOn": "PublishedVersions" if snap_start else "None"}
         try:
             created = False
             tenancy = {"TenancyConfig": {"TenantIsolationMode": "PER_TENANT"}} if tenant_isolation else {}
@@ -204,8 +226,55 @@ class Lab:
         self._deployed_args[name] = dict(code=code, path=path, handler=handler, runtime=runtime, memory_mb=memory_mb,
                                          timeout_s=timeout_s, env=env, layers=layers, requirements=requirements,
                                          files=files, description=description, architecture=architecture, role=role,
-                                         durable=durable, tenant_isolation=tenant_isolation, snap_start=snap_start)
+                                         durable=durable, tenant_isolation=tenant_isolation, snap_start=snap_start,
+                                         capacity_provider=capacity_provider, max_concurrency=max_concurrency,
+                                         memory_gib_per_vcpu=memory_gib_per_vcpu)
         return Function(self, name)
+
+    def capacity_provider(self, name: str = "lab-instances", *, subnets: Sequence[str] | None = None,
+                          security_groups: Sequence[str] = (), operator_role: str | None = None,
+                          architecture: str | None = None, max_vcpus: int | None = None) -> str:
+        """A capacity provider for Lambda Managed Instances (created if it does not exist); its ARN.
+
+        Functions deployed with ``capacity_provider=`` run on its instances. Locally no instance, VPC
+        or role is made: the defaults stand in for them. On a real account give the VPC's
+        ``subnets`` (and ``security_groups``) and an ``operator_role`` ARN with AWS's
+        AWSLambdaManagedEC2ResourceOperator policy; the instances then cost money while they run
+        (see ``lambda_lab.pricing``). https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-capacity-providers.html
+        """
+        self._check_open()
+        lam = self.client("lambda")
+        try:
+            return lam.get_capacity_provider(CapacityProviderName=name)["CapacityProvider"]["CapacityProviderArn"]
+        except lam.exceptions.ResourceNotFoundException:
+            pass
+        except ClientError as exc:
+            raise from_client_error(exc, f"Could not read capacity provider {name!r}") from None
+        subnet_ids, role = self.backend.capacity_provider_placement(list(subnets or []), operator_role)
+        spec = {"CapacityProviderName": name,
+                "VpcConfig": {"SubnetIds": subnet_ids, "SecurityGroupIds": list(security_groups)},
+                "PermissionsConfig": {"CapacityProviderOperatorRoleArn": role}}
+        if architecture:
+            spec["InstanceRequirements"] = {"Architectures": [architecture]}
+        if max_vcpus:
+            spec["CapacityProviderScalingConfig"] = {"MaxVCpuCount": max_vcpus}
+        tags = self.backend.tags()
+        if tags:
+            spec["Tags"] = tags
+        try:
+            return lam.create_capacity_provider(**spec)["CapacityProvider"]["CapacityProviderArn"]
+        except ClientError as exc:
+            raise from_client_error(exc, f"Could not create capacity provider {name!r}") from None
+
+    def _capacity_provider_arn(self, name_or_arn: str) -> str:
+        if name_or_arn.startswith("arn:"):
+            return name_or_arn
+        try:
+            answer = self.client("lambda").get_capacity_provider(CapacityProviderName=name_or_arn)
+        except ClientError as exc:
+            raise from_client_error(exc, f"Capacity provider {name_or_arn!r} is not there: create it with "
+                                    f"lab.capacity_provider({name_or_arn!r})") from None
+        return answer["CapacityProvider"]["CapacityProviderArn"]
 
     def deploy_sam(self, template: str | Path, *, stack_name: str = "lab-sam",
                    parameters: dict[str, str] | None = None) -> "SamStack":
@@ -241,7 +310,15 @@ class Lab:
 
         # A freshly created role takes a few seconds to reach Lambda on a real account.
         self.backend.wait_for_role(create)
-        lam.get_waiter("function_active_v2").wait(FunctionName=name)
+        if "CapacityProviderConfig" not in config:
+            lam.get_waiter("function_active_v2").wait(FunctionName=name)
+            return
+        # On a capacity provider $LATEST ends ActiveNonInvocable, which botocore's waiter does not know.
+        deadline = time.monotonic() + 300
+        while lam.get_function_configuration(FunctionName=name).get("State") == "Pending":
+            if time.monotonic() > deadline:
+                raise LambdaLabError(f"{name!r} is still Pending after 5 minutes: see its State in the console.")
+            time.sleep(1)
 
     @staticmethod
     def _exists(lam, name: str) -> bool:

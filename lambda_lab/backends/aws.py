@@ -68,6 +68,14 @@ class AwsBackend:
             kwargs.setdefault("endpoint_url", self.endpoint_url)
         return self._session.client(service, **kwargs)
 
+    def capacity_provider_placement(self, subnets: list[str], operator_role: str | None) -> tuple[list[str], str]:
+        if not subnets or not operator_role:
+            raise LambdaLabError(
+                "On a real account a capacity provider runs EC2 instances in your VPC: give subnets=[...] (and "
+                "security_groups=[...]) and operator_role='arn:aws:iam::ACCOUNT:role/NAME' (a role with the "
+                "AWSLambdaManagedEC2ResourceOperator managed policy).")
+        return subnets, operator_role
+
     def tags(self) -> dict[str, str]:
         return {TAG_KEY: self.lab_id}
 
@@ -137,6 +145,12 @@ class AwsBackend:
                 _ignore_missing(lambda: lam.delete_function(FunctionName=fn["FunctionName"]))
                 _ignore_missing(lambda: logs.delete_log_group(logGroupName=f"/aws/lambda/{fn['FunctionName']}"))
                 deleted.append(fn["FunctionArn"])
+        for page in lam.get_paginator("list_capacity_providers").paginate():   # once no function uses them
+            for provider in page["CapacityProviders"]:
+                arn = provider["CapacityProviderArn"]
+                if lam.list_tags(Resource=arn).get("Tags", {}).get(TAG_KEY) == self.lab_id:
+                    _ignore_missing(lambda: lam.delete_capacity_provider(CapacityProviderName=arn))
+                    deleted.append(arn)
         deleted += self._delete_role()
         return deleted
 

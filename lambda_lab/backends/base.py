@@ -33,6 +33,10 @@ class Backend(Protocol):
     def api_url(self, api_id: str, stage: str | None = None) -> str:
         """Where an API Gateway API answers (a REST API's ``stage``; none for an HTTP API's $default)."""
 
+    def capacity_provider_placement(self, subnets: list[str], operator_role: str | None) -> tuple[list[str], str]:
+        """The subnets and operator role a new capacity provider gets (stand-ins locally; on a real
+        account the caller's, or an error saying what to give)."""
+
     def tags(self) -> dict[str, str]:
         """Tags for everything the lab creates (empty locally)."""
 

@@ -11,7 +11,9 @@ AWS: https://aws.amazon.com/lambda/pricing/
 from ._prices import ARCHITECTURES, known_regions, load_prices
 from ._result import COMPONENTS, CostEstimate, CostLine, to_cents
 from .durable import estimate_durable, load_durable_prices
+from .managed_instances import estimate_managed, load_managed_prices
 from .model import MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB, estimate, estimate_from
 
-__all__ = ["estimate", "estimate_from", "estimate_durable", "load_durable_prices", "CostEstimate", "CostLine", "to_cents", "load_prices", "known_regions",
+__all__ = ["estimate", "estimate_from", "estimate_durable", "load_durable_prices", "estimate_managed",
+           "load_managed_prices", "CostEstimate", "CostLine", "to_cents", "load_prices", "known_regions",
            "ARCHITECTURES", "COMPONENTS", "MIN_EPHEMERAL_MB", "MAX_EPHEMERAL_MB"]

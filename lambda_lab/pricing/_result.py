@@ -11,7 +11,8 @@ __all__ = ["CostLine", "CostEstimate", "to_cents", "COMPONENTS"]
 
 #: The parts of a Lambda bill, in the order AWS lists them.
 COMPONENTS = ("requests", "duration", "provisioned_concurrency", "provisioned_duration", "ephemeral_storage",
-              "snapstart", "durable_operations", "durable_data_written", "durable_data_retained")
+              "snapstart", "durable_operations", "durable_data_written", "durable_data_retained",
+              "managed_requests", "managed_instances", "managed_fee")
 
 _CENT = Decimal("0.01")
 

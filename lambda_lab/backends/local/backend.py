@@ -53,6 +53,10 @@ class _LocalBase:
     def api_url(self, api_id: str, stage: str | None = None) -> str:
         return api_url(self.endpoint_url, api_id, stage)
 
+    def capacity_provider_placement(self, subnets: list[str], operator_role: str | None) -> tuple[list[str], str]:
+        # No instance, VPC or role is made locally: names that say so stand in for them.
+        return subnets or ["subnet-lab"], operator_role or f"arn:aws:iam::{ACCOUNT_ID}:role/lab-capacity-provider-operator"
+
     def tags(self) -> dict[str, str]:
         return {}
 
@@ -73,6 +77,9 @@ class _LocalBase:
             for fn in page["Functions"]:
                 lam.delete_function(FunctionName=fn["FunctionName"])
                 deleted.append(fn["FunctionArn"])
+        for provider in lam.list_capacity_providers()["CapacityProviders"]:   # once no function uses them
+            lam.delete_capacity_provider(CapacityProviderName=provider["CapacityProviderArn"])
+            deleted.append(provider["CapacityProviderArn"])
         return deleted
 
     def _pin_environment(self) -> None:

@@ -98,8 +98,10 @@ class MotoLambdaBridge:
             newest = latest_published(self.backend, name)
             if newest is None:
                 self.resolve(name)   # ResourceNotFoundException for a function that does not exist
-                raise NoPublishedVersionError(f"The function {name} has no published versions available: publish "
-                                              "one (PublishVersion) before using $LATEST.PUBLISHED.")
+                raise NoPublishedVersionError(
+                    f"The function {name} has no published versions available. On a capacity provider an "
+                    "unqualified call runs $LATEST.PUBLISHED, the newest published version: publish one first "
+                    "(PublishVersion; fn.publish_version() in the lab).")
             return newest
         try:
             return self.backend.get_function(name_or_arn, qualifier)

@@ -236,6 +236,7 @@ class LocalEndpoint:
             moto_api_backend.reset()
         self.api.reset()
         self.durable_api.reset()
+        self.managed_instances.reset()
         self.sqs_pollers.reconcile()   # their event source mappings are gone: the pollers stop
         self._create_default_role()
         return deleted

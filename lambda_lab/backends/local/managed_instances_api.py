@@ -51,7 +51,12 @@ class ManagedInstancesMiddleware:
     def __init__(self, app: Callable, *, bridge, account_id: str, region: str):
         self._app = app
         self._bridge = bridge
+        self._account_id, self._region = account_id, region
         self.providers = CapacityProviders(account_id=account_id, region=region)
+
+    def reset(self) -> None:
+        """A fresh account: no capacity provider."""
+        self.providers = CapacityProviders(account_id=self._account_id, region=self._region)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         route = self._route(environ)
