@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/experiments.py
 	$(BIN)/python benchmarks/durable.py
 	$(BIN)/python benchmarks/snapstart.py
+	$(BIN)/python benchmarks/managed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -18,6 +18,7 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
     ("triggers.py", ["--messages", "20", "--requests", "5"], "lambda_lab triggers benchmark"),
     ("durable.py", ["--runs", "1", "--steps", "3"], "lambda_lab durable functions benchmark"),
     ("snapstart.py", ["--runs", "2"], "lambda_lab SnapStart benchmark"),
+    ("managed.py", ["--workers", "2", "--bursts", "1", "--warm", "2"], "lambda_lab Managed Instances benchmark"),
     ("experiments.py", ["--runs", "1", "--rate", "1", "--minutes", "1"], "lambda_lab experiments benchmark"),
     pytest.param("streaming.py", ["--runs", "1", "--megabytes", "7"], "lambda_lab response streaming benchmark",
                  marks=pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")),
