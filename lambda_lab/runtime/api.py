@@ -6,6 +6,9 @@ result to ``/response`` or ``/error``; a runtime that cannot start posts ``/runt
 A SnapStart runtime calls ``/runtime/restore/next`` when restored, and posts ``/runtime/restore/error``
 when an after-restore hook fails.
 https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
+
+The same server answers the Extensions API (``/2020-01-01/extension/...``) for the environment's
+extensions (extensions.py), as AWS serves both at ``AWS_LAMBDA_RUNTIME_API``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ __all__ = ["PendingInvocation", "RuntimeApiHandler", "RuntimeApiServer"]
 http.client._MAXLINE = max(http.client._MAXLINE, 1024 * 1024)
 
 _PREFIX = "/2018-06-01/runtime"
+_EXTENSION = "/2020-01-01/extension"
 _INVOCATION_PATH = re.compile(rf"^{_PREFIX}/invocation/(?P<id>[^/]+)/(?P<kind>response|error)$")
 
 
@@ -115,7 +119,40 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
         route = self.server.route
         return (route(self.headers.get("User-Agent", "")) if route is not None else None) or self.server.handler
 
+    def _extensions(self):
+        """The environment's ExtensionSet; None (and a 403 sent) where the lab runs no extensions."""
+        extensions = getattr(self.server.handler, "extensions", None)
+        if extensions is None:
+            self._reply(403, {"errorType": "Extension.Unsupported",
+                              "errorMessage": "the lab runs extensions in standard execution environments only "
+                                              "(not SnapStart restores or Managed Instances)"})
+        return extensions
+
+    def _extension_call(self) -> bool:
+        """Serve an Extensions API request; False when the path is not one."""
+        path = self.path.split("?", 1)[0]
+        if not path.startswith(_EXTENSION + "/"):
+            return False
+        body = self._read_body() if self.command == "POST" else b""
+        extensions = self._extensions()
+        if extensions is None:
+            return True
+        identifier = self.headers.get("Lambda-Extension-Identifier")
+        if self.command == "POST" and path == f"{_EXTENSION}/register":
+            status, document, headers = extensions.register(self.headers.get("Lambda-Extension-Name", ""), body)
+        elif self.command == "GET" and path == f"{_EXTENSION}/event/next":
+            status, document, headers = extensions.next_event(identifier)
+        elif self.command == "POST" and path in (f"{_EXTENSION}/init/error", f"{_EXTENSION}/exit/error"):
+            status, document, headers = extensions.report_error(
+                identifier, path.rsplit("/", 2)[-2], body, self.headers.get("Lambda-Extension-Function-Error-Type"))
+        else:
+            status, document, headers = 404, {"errorType": "NotFound", "errorMessage": f"unknown path {path}"}, {}
+        self._reply(status, document, headers or None)
+        return True
+
     def do_GET(self) -> None:
+        if self._extension_call():
+            return
         if self.path == f"{_PREFIX}/restore/next":   # SnapStart: a restored runtime has loaded
             self._handler.restore_next()
             self._reply(200, {})
@@ -131,6 +168,8 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
         self._reply(200, invocation.body, invocation.headers())
 
     def do_POST(self) -> None:
+        if self._extension_call():
+            return
         handler = self._handler
         match = _INVOCATION_PATH.match(self.path)
         streamed = None

@@ -29,6 +29,7 @@ from . import logs
 from ._pids import AWS_PROCESS_LIMIT, ProcessLimit
 from ._spawn import spawn_worker
 from .api import PendingInvocation, RuntimeApiServer
+from .extensions import SHUTDOWN_LIMIT_S, ExtensionSet, external_extensions, shutdown_deadline_ms, wait_until
 from .limits import (INIT_TIMEOUT_S, STREAM_CAPPED_BYTES_PER_S, STREAM_PAYLOAD_LIMIT, STREAM_UNCAPPED_BYTES,
                      SYNC_PAYLOAD_LIMIT, CpuGovernor, ProcessProbe, cpu_share, signal_group)
 from .runtimes import CustomRuntime, PythonRuntime, Runtime, WorkerLaunch
@@ -146,6 +147,8 @@ class ExecutionEnvironment:
         self._restore_called_at: float | None = None
         self._restore_error: dict | None = None
         self._billed_restore_ms: int | None = None
+        #: The Extensions API's side of this environment (extensions.py); None for a SnapStart restore.
+        self.extensions: ExtensionSet | None = None
 
     # -- INIT -------------------------------------------------------------------------------
 
@@ -165,6 +168,8 @@ class ExecutionEnvironment:
                                         "errorMessage": message}).encode(), None)
             return
         self._pids = ProcessLimit(self.id, self.spec.max_processes)
+        self.extensions = ExtensionSet(self._cond, describe=self._described, on_settled=self._settled)
+        self._start_extensions(launch)
         if self._pids.cgroup is not None and isinstance(self.spec.runtime, PythonRuntime):
             self._start_gated(launch)
             return
@@ -172,6 +177,41 @@ class ExecutionEnvironment:
             self._process = spawn_worker(launch.argv, env=self._worker_environment(launch.environment),
                                          cwd=str(self.spec.code_dir), output=output, in_child=self._pids.preexec)
         self._probe = ProcessProbe(self._process.pid)
+
+    def _start_extensions(self, launch: WorkerLaunch) -> None:
+        """External extensions (/opt/extensions): each its own process, in the environment's limit."""
+        found = external_extensions(self.spec.opt_dir)
+        if not found:
+            return
+        environment = self._worker_environment(launch.environment)
+        with open(self._output_path, "ab") as output:
+            for path in found:
+                process = spawn_worker([str(path)], env=environment, cwd=str(self.spec.code_dir), output=output,
+                                       in_child=self._pids.preexec)
+                self.extensions.started(path.name, process)
+
+    def _described(self) -> dict:
+        """What Lambda answers an extension's register call."""
+        return {"functionName": self.spec.function_name, "functionVersion": self.spec.version,
+                "handler": self.spec.handler}
+
+    def _settled(self) -> None:
+        """Under the condition: the runtime or an extension asked for its next event. Once all of
+        them wait, INIT (or the invocation) is over and the environment freezes."""
+        if not self._waiting_for_event or (self.extensions is not None and not self.extensions.all_waiting()):
+            return
+        if not self._initialized:
+            self._initialized = True
+            now = time.perf_counter()
+            self._init_ms = (now - self._spawned_at) * 1000
+            if self.snapshot is not None:   # INIT's place is the restore's: _init_ms is its duration
+                hooks_ms = (now - (self._restore_called_at or self._spawned_at)) * 1000
+                self._billed_restore_ms = max(1, math.ceil(hooks_ms))
+            if self.extensions is not None:
+                self.extensions.registration_open = False
+        # AWS freezes the environment once the runtime and every extension ask for the next event.
+        self._freeze()
+        self._cond.notify_all()
 
     def _start_gated(self, launch: WorkerLaunch) -> None:
         """A Python worker starts its interpreter while the lab moves it into its cgroup (gate_boot.py)."""
@@ -218,6 +258,10 @@ class ExecutionEnvironment:
         with self._cond:
             while (not self._initialized and self._init_error is None and self._restore_error is None
                    and not self._closing):
+                failed = self.extensions.failure() if self.extensions is not None else None
+                if failed is not None:
+                    self._init_error = failed
+                    break
                 remaining = deadline - time.perf_counter()
                 if remaining <= 0 or not self._alive():
                     break
@@ -245,16 +289,8 @@ class ExecutionEnvironment:
 
     def next_invocation(self) -> PendingInvocation | None:
         with self._cond:
-            if not self._initialized:
-                self._initialized = True
-                now = time.perf_counter()
-                self._init_ms = (now - self._spawned_at) * 1000
-                if self.snapshot is not None:   # INIT's place is the restore's: _init_ms is its duration
-                    hooks_ms = (now - (self._restore_called_at or self._spawned_at)) * 1000
-                    self._billed_restore_ms = max(1, math.ceil(hooks_ms))
-            # AWS freezes the environment once the runtime asks for the next event.
-            self._freeze()
             self._waiting_for_event = True
+            self._settled()
             self._cond.notify_all()
             while self._pending is None and not self._closing:
                 self._cond.wait()
@@ -336,6 +372,11 @@ class ExecutionEnvironment:
             self._current, self._result = invocation.request_id, None
             self._thaw()
             self._pending = invocation
+            if self.extensions is not None:
+                self.extensions.invoke({
+                    "eventType": "INVOKE", "deadlineMs": int((time.time() + self.spec.timeout_s) * 1000),
+                    "requestId": invocation.request_id, "invokedFunctionArn": invocation.function_arn,
+                    "tracing": {"type": "X-Amzn-Trace-Id", "value": invocation.trace_id}})
             self._cond.notify_all()
         if self._process is not None:
             self._governor.track(self._process.pid, self._probe, cpu_share(self.spec.memory_mb))
@@ -425,6 +466,14 @@ class ExecutionEnvironment:
                 # The runtime has answered; it is done once it asks for the next event.
                 while not self._waiting_for_event and self._alive() and time.perf_counter() < deadline:
                     self._cond.wait(_TICK_S)
+                if self.extensions is not None and self.extensions.external:
+                    # The invoke phase (its Duration, its timeout) ends when every extension is done too.
+                    while (not self.extensions.all_waiting() and self._alive() and self.extensions.crashed() is None
+                           and time.perf_counter() < deadline):
+                        self._cond.wait(_TICK_S)
+                    if not self.extensions.all_waiting():
+                        ended = "timeout" if time.perf_counter() >= deadline else "extension"
+                    duration_ms = (time.perf_counter() - started) * 1000
         self._governor.untrack(self._process.pid)
         peak_mb = max(peak_mb, self._probe.peak_rss_mb())
         if ended is None and peak_mb > self.spec.memory_mb:
@@ -443,6 +492,12 @@ class ExecutionEnvironment:
             # AWS discards an environment after a timeout; the next request is a cold start.
             error, status = _timeout_document(self._clock.now(), request_id, self.spec.timeout_s), "timeout"
             output += error["errorMessage"] + "\n"
+        elif ended == "extension":  # an extension exited mid-invocation: Lambda resets the environment
+            crashed = self.extensions.crashed()
+            error, status = {"errorType": "Extension.Crash", "errorMessage":
+                             f"RequestId: {request_id} Error: extension {crashed.name if crashed else ''} exited "
+                             f"(exit status {crashed.process.poll() if crashed else '?'})"}, "error"
+            output += f"{error['errorMessage']}\n{error['errorType']}\n"
         elif ended is not None:  # out of memory, or the runtime exited mid-invocation
             self._kill()  # a memory kill is SIGKILL, as on AWS; the exit code is read below
             error, status = self._exit_error(request_id), "error"
@@ -485,10 +540,14 @@ class ExecutionEnvironment:
         if self._process is not None:
             self._governor.untrack(self._process.pid)
             signal_group(self._process.pid, signal.SIGSTOP)
+        if self.extensions is not None:
+            self.extensions.signal(signal.SIGSTOP)
 
     def _thaw(self) -> None:
         if self._process is not None:
             signal_group(self._process.pid, signal.SIGCONT)
+        if self.extensions is not None:
+            self.extensions.signal(signal.SIGCONT)
 
     def _alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
@@ -508,6 +567,8 @@ class ExecutionEnvironment:
         return text.replace("\r", "\n")
 
     def _kill(self) -> None:
+        if self.extensions is not None:
+            self.extensions.kill()
         if self._process is None:
             return
         try:
@@ -532,6 +593,10 @@ class ExecutionEnvironment:
                 return
             self.state = EnvironmentState.DEAD
             self.closed_reason = reason
+            graceful = self._initialized and self.extensions is not None and bool(self.extensions.external)
+        if graceful:
+            self._shut_down_gracefully()
+        with self._cond:
             self._closing = True
             self._cond.notify_all()
         if self._process is not None:
@@ -542,6 +607,16 @@ class ExecutionEnvironment:
         if self._server is not None:
             self._server.close()
         shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def _shut_down_gracefully(self) -> None:
+        """The Shutdown phase with external extensions: SIGTERM to the runtime, SHUTDOWN to each
+        extension registered for it, 2,000 ms for all of them, then (in close) SIGKILL."""
+        with self._cond:
+            self._thaw()
+            if self._alive():
+                signal_group(self._process.pid, signal.SIGTERM)
+            told = self.extensions.shutdown_event(shutdown_deadline_ms(time.time()))
+            wait_until(self._cond, lambda: all(ext.waiting or not ext.alive for ext in told), SHUTDOWN_LIMIT_S)
 
     def __repr__(self) -> str:
         return (f"ExecutionEnvironment({self.spec.function_name}:{self.spec.version}, id={self.id[:8]}, "

@@ -30,6 +30,7 @@ from . import logs
 from .api import PendingInvocation
 from .code import CodeStore, runtime_site
 from .environment import EnvironmentSpec, ExecutionEnvironment, Outcome
+from .extensions import external_extensions
 from .managed import ManagedEnvironment, ManagedPool, ManagedSettings, validate_managed
 from .limits import (ASYNC_PAYLOAD_LIMIT, ENV_VARS_LIMIT, MAX_LAYERS, SYNC_PAYLOAD_LIMIT, CpuGovernor,
                      validate_memory, validate_timeout)
@@ -427,6 +428,11 @@ class LambdaService:
             log_format="JSON" if config.managed is not None else config.log_format,
             application_log_level=config.application_log_level, log_group_name=config.log_group,
             snap_start=snap_start)
+        if (snap_start or config.managed is not None) and external_extensions(spec.opt_dir):
+            raise InvalidParameterValueError(
+                f"{config.name} has external extensions (a layer's extensions/ folder): the lab runs them in "
+                "standard execution environments only, not with SnapStart or on a capacity provider. Remove the "
+                "layer, or SnapStart / CapacityProviderConfig.")
         if config.managed is not None and version != LATEST:
             settings = config.managed
             workers = settings.concurrency(runtime.family, config.memory_mb)

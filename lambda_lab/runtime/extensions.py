@@ -1,0 +1,228 @@
+"""The Lambda Extensions API (2020-01-01): external extensions from layers, in one execution environment.
+
+AWS: https://docs.aws.amazon.com/lambda/latest/dg/runtimes-extensions-api.html
+
+- Every executable file in ``/opt/extensions`` (a layer's ``extensions/`` folder) is an external
+  extension: Lambda starts it during INIT, with the function's environment variables, and it
+  registers (``POST /extension/register``, header ``Lambda-Extension-Name``: its file name, body
+  ``{"events": ["INVOKE", "SHUTDOWN"]}``), answered with its ``Lambda-Extension-Identifier``.
+  Code inside the runtime process may register too (an internal extension), until INIT ends.
+- INIT ends when every extension and the runtime have asked for their next event
+  (``GET /extension/event/next``, ``GET /runtime/invocation/next``); the Init Duration counts them.
+- Each invocation is an ``INVOKE`` event to the extensions registered for it (``deadlineMs``,
+  ``requestId``, ``invokedFunctionArn``, ``tracing``). The invoke phase, and its Duration and the
+  function's timeout, lasts until the runtime and every extension have asked for the next event
+  again: an extension's work after the response is billed.
+- SHUTDOWN: the runtime gets SIGTERM and each extension registered for it a ``SHUTDOWN`` event; all
+  of them have 2,000 ms in all (with an external extension) before SIGKILL.
+- ``POST /extension/init/error`` fails INIT with the extension's error type; ``/extension/exit/error``
+  reports why it is exiting. An extension that exits during INIT fails INIT with ``Extension.Crash``.
+
+Departures: the extensions and the runtime start together (AWS starts the runtime once every
+extension has registered; INIT ends at the same moment either way); extension processes are in
+the environment's process limit but their memory is not counted against MemorySize; the lab's
+caller gets the function's response once the extensions are done with the invocation too (AWS
+answers at once and lets them go on working).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .limits import signal_group
+
+__all__ = ["Extension", "ExtensionSet", "SHUTDOWN_LIMIT_S", "external_extensions"]
+
+#: "2,000 ms – A function with one or more registered external extensions" (the Shutdown phase).
+SHUTDOWN_LIMIT_S = 2.0
+_EVENTS = ("INVOKE", "SHUTDOWN")
+
+
+def external_extensions(opt_dir: Path | None) -> list[Path]:
+    """The executables a function's layers put in /opt/extensions, in name order."""
+    folder = (opt_dir / "extensions") if opt_dir is not None else None
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(path for path in folder.iterdir() if path.is_file() and os.access(path, os.X_OK))
+
+
+@dataclass
+class Extension:
+    """One registered (or, for an external one, started) extension."""
+
+    name: str
+    external: bool
+    id: str | None = None                 # Lambda-Extension-Identifier, once registered
+    events: tuple[str, ...] = ()
+    process: object | None = None         # subprocess.Popen of an external extension
+    waiting: bool = False                 # blocked in /event/next, done with the current phase
+    queue: list[dict] = field(default_factory=list)
+    error: dict | None = None             # what it posted to init/error or exit/error
+
+    @property
+    def alive(self) -> bool:
+        return self.process is None or self.process.poll() is None
+
+
+class ExtensionSet:
+    """The extensions of one execution environment, driven under the environment's own condition."""
+
+    def __init__(self, cond: threading.Condition, *, describe: Callable[[], dict], on_settled: Callable[[], None]):
+        self._cond = cond
+        self._describe = describe          # the register answer: functionName, functionVersion, handler
+        self._on_settled = on_settled      # called (under the condition) when every extension waits
+        self._extensions: list[Extension] = []
+        self.registration_open = True
+        self.closing = False
+
+    # -- the environment's side ------------------------------------------------------------
+
+    def started(self, name: str, process) -> None:
+        self._extensions.append(Extension(name=name, external=True, process=process))
+
+    @property
+    def external(self) -> list[Extension]:
+        return [ext for ext in self._extensions if ext.external]
+
+    def all_waiting(self) -> bool:
+        """Every extension has registered and asked for its next event (or there is none)."""
+        return all(ext.id is not None and ext.waiting for ext in self._extensions)
+
+    def failure(self) -> dict | None:
+        """Why INIT cannot end: an extension's init/error, or one that exited (Extension.Crash)."""
+        for ext in self._extensions:
+            if ext.error is not None and ext.error.get("phase") == "init":
+                return {"errorType": ext.error["errorType"], "errorMessage": ext.error["errorMessage"]}
+        for ext in self.external:
+            if not ext.alive:
+                return {"errorType": "Extension.Crash",
+                        "errorMessage": f"extension {ext.name} exited during INIT (exit status {ext.process.poll()})"}
+        return None
+
+    def crashed(self) -> Extension | None:
+        return next((ext for ext in self.external if not ext.alive), None)
+
+    def invoke(self, event: dict) -> None:
+        """Hand an INVOKE event to every extension registered for it (under the condition)."""
+        for ext in self._extensions:
+            if "INVOKE" in ext.events:
+                ext.queue.append(dict(event))
+                ext.waiting = False
+        self._cond.notify_all()
+
+    def shutdown_event(self, deadline_ms: int, reason: str = "spindown") -> list[Extension]:
+        """Hand SHUTDOWN to every extension registered for it; the ones to wait for."""
+        told = []
+        for ext in self._extensions:
+            if "SHUTDOWN" in ext.events and ext.alive:
+                ext.queue.append({"eventType": "SHUTDOWN", "shutdownReason": reason, "deadlineMs": deadline_ms})
+                ext.waiting = False
+                told.append(ext)
+        self._cond.notify_all()
+        return told
+
+    def signal(self, sig: int) -> None:
+        for ext in self.external:
+            if ext.process is not None:
+                signal_group(ext.process.pid, sig)
+
+    def kill(self) -> None:
+        self.closing = True
+        for ext in self.external:
+            if ext.process is not None:
+                signal_group(ext.process.pid, signal.SIGKILL)
+                try:
+                    ext.process.wait(timeout=5)
+                except Exception:  # noqa: BLE001 - a zombie we cannot reap is not worth failing over
+                    pass
+
+    # -- the Extensions API's side (called on the Runtime API server's threads) ---------------
+
+    def register(self, name: str, body: bytes) -> tuple[int, dict, dict]:
+        """(status, body, headers) for ``POST /2020-01-01/extension/register``."""
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            request = None
+        events = request.get("events") if isinstance(request, dict) else None
+        if not name or not isinstance(events, list) or any(e not in _EVENTS for e in events):
+            return 400, {"errorType": "InvalidRequest",
+                         "errorMessage": 'Register with header Lambda-Extension-Name and a body such as '
+                                         '{"events": ["INVOKE", "SHUTDOWN"]}.'}, {}
+        with self._cond:
+            ext = next((e for e in self.external if e.name == name and e.id is None), None)
+            if ext is None:
+                if not self.registration_open or any(e.name == name for e in self._extensions):
+                    return 403, {"errorType": "Extension.RegistrationFailed",
+                                 "errorMessage": f"extension {name} cannot register now: extensions register "
+                                                 "once, during INIT"}, {}
+                ext = Extension(name=name, external=False)   # from inside the runtime process
+                self._extensions.append(ext)
+            ext.id, ext.events = str(uuid.uuid4()), tuple(events)
+            self._cond.notify_all()
+            return 200, self._describe(), {"Lambda-Extension-Identifier": ext.id, "Content-Type": "application/json"}
+
+    def next_event(self, extension_id: str) -> tuple[int, dict, dict]:
+        """``GET /2020-01-01/extension/event/next``: block until this extension's next event."""
+        with self._cond:
+            ext = self._by_id(extension_id)
+            if ext is None:
+                return 403, {"errorType": "Extension.UnknownExtensionIdentifier",
+                             "errorMessage": "Lambda-Extension-Identifier is missing or unknown: register first"}, {}
+            if not ext.events:
+                return 403, {"errorType": "Extension.InvalidEventType",
+                             "errorMessage": f"extension {ext.name} registered for no events"}, {}
+            ext.waiting = True
+            if self.all_waiting():
+                self._on_settled()
+            self._cond.notify_all()
+            while not ext.queue and not self.closing:
+                self._cond.wait()
+            if not ext.queue:
+                return 500, {"errorType": "Extension.Shutdown", "errorMessage": "environment closing"}, {}
+            event = ext.queue.pop(0)
+            return 200, event, {"Lambda-Extension-Event-Identifier": str(uuid.uuid4()),
+                                "Content-Type": "application/json"}
+
+    def report_error(self, extension_id: str, kind: str, body: bytes, error_type: str | None) -> tuple[int, dict, dict]:
+        """``POST /2020-01-01/extension/init/error`` or ``/exit/error``."""
+        with self._cond:
+            ext = self._by_id(extension_id)
+            if ext is None:
+                return 403, {"errorType": "Extension.UnknownExtensionIdentifier",
+                             "errorMessage": "Lambda-Extension-Identifier is missing or unknown: register first"}, {}
+            try:
+                document = json.loads(body or b"{}")
+            except ValueError:
+                document = {}
+            message = document.get("errorMessage") if isinstance(document, dict) else None
+            ext.error = {"phase": kind, "errorType": error_type or "Extension.Unknown",
+                         "errorMessage": message or f"extension {ext.name} reported {kind}/error"}
+            self._cond.notify_all()
+            return 202, {"status": "OK"}, {}
+
+    def _by_id(self, extension_id: str | None) -> Extension | None:
+        return next((ext for ext in self._extensions if extension_id and ext.id == extension_id), None)
+
+
+def shutdown_deadline_ms(now_s: float) -> int:
+    return int((now_s + SHUTDOWN_LIMIT_S) * 1000)
+
+
+def wait_until(cond: threading.Condition, done: Callable[[], bool], limit_s: float) -> bool:
+    """Wait (holding ``cond``) until ``done()`` or ``limit_s`` passes."""
+    deadline = time.perf_counter() + limit_s
+    while not done():
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return False
+        cond.wait(min(0.02, remaining))
+    return True

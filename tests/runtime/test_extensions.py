@@ -1,0 +1,175 @@
+"""External extensions and the Extensions API, as AWS documents them.
+
+https://docs.aws.amazon.com/lambda/latest/dg/runtimes-extensions-api.html:
+- executables in /opt/extensions (from layers) start during INIT with the function's variables,
+  register with their file name (``Lambda-Extension-Name``) and get a ``Lambda-Extension-Identifier``
+  and the function's name, version and handler;
+- INIT ends when the runtime and every extension have asked for their next event;
+- each invocation is an INVOKE event (requestId, deadlineMs, invokedFunctionArn, tracing); the
+  invoke phase ends when the runtime and every extension have asked for the next event again, so
+  an extension's work after the response counts in the Duration;
+- at shutdown the runtime gets SIGTERM and registered extensions a SHUTDOWN event, with 2,000 ms
+  in all; an extension that reports init/error fails INIT with its error type, and one that exits
+  during INIT fails it with Extension.Crash.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import psutil
+import pytest
+
+from lambda_lab.errors import InvalidParameterValueError
+from tests.conftest import make_zip, python_function
+
+# An extension as AWS's samples write one: stdlib only, the Extensions API at AWS_LAMBDA_RUNTIME_API.
+RECORDER = f"""#!{sys.executable}
+import json, os, sys, time, urllib.request
+
+API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2020-01-01/extension"
+NAME = os.path.basename(sys.argv[0])
+LOG = os.environ["EXTENSION_LOG"]
+
+def note(**record):
+    with open(LOG, "a") as f:
+        f.write(json.dumps(record) + "\\n")
+
+time.sleep(float(os.environ.get("REGISTER_AFTER_S", "0")))
+if os.environ.get("CRASH_AT_INIT"):
+    sys.exit(7)
+request = urllib.request.Request(API + "/register", data=json.dumps({{"events": ["INVOKE", "SHUTDOWN"]}}).encode(),
+                                 headers={{"Lambda-Extension-Name": NAME}}, method="POST")
+with urllib.request.urlopen(request) as answer:
+    ident = answer.headers["Lambda-Extension-Identifier"]
+    note(kind="registered", name=NAME, answer=json.loads(answer.read()), pid=os.getpid())
+if os.environ.get("FAIL_INIT"):
+    failed = urllib.request.Request(API + "/init/error", data=b'{{"errorMessage": "no API key"}}', method="POST",
+                                    headers={{"Lambda-Extension-Identifier": ident,
+                                             "Lambda-Extension-Function-Error-Type": "Extension.ConfigInvalid"}})
+    urllib.request.urlopen(failed).read()
+    sys.exit(1)
+while True:
+    next_event = urllib.request.Request(API + "/event/next", headers={{"Lambda-Extension-Identifier": ident}})
+    with urllib.request.urlopen(next_event) as answer:
+        event = json.loads(answer.read())
+    note(kind="event", event=event, at=time.time())
+    if event["eventType"] == "SHUTDOWN":
+        sys.exit(0)
+    print("extension saw", event["requestId"], flush=True)
+    time.sleep(float(os.environ.get("AFTER_INVOKE_S", "0")))
+"""
+
+HANDLER = """
+import os, signal, time
+
+def on_sigterm(signum, frame):
+    with open(os.environ["EXTENSION_LOG"], "a") as f:
+        f.write('{"kind": "runtime got SIGTERM"}\\n')
+    raise SystemExit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+
+def handler(event, context):
+    return {"ok": True}
+"""
+
+LAYER = make_zip({"extensions/recorder": RECORDER}, modes={"extensions/recorder": 0o755})
+
+
+def with_extension(service, tmp_path, name="ext", **variables):
+    log = tmp_path / "extension.jsonl"
+    service.create_function(python_function(name, HANDLER, layers=(LAYER,), timeout_s=5,
+                                            environment={"EXTENSION_LOG": str(log), **variables}))
+    return log
+
+
+def records(log, kind=None):
+    if not log.exists():
+        return []
+    found = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    return [r for r in found if kind is None or r["kind"] == kind]
+
+
+def test_an_extension_registers_and_sees_every_invocation(service, tmp_path):
+    log = with_extension(service, tmp_path)
+    first = service.invoke("ext", b"{}")
+    second = service.invoke("ext", b"{}")
+    assert first.error is None and second.error is None and first.cold and not second.cold
+    [registered] = records(log, "registered")
+    assert registered["answer"] == {"functionName": "ext", "functionVersion": "$LATEST", "handler": "app.handler"}
+    events = [r["event"] for r in records(log, "event")]
+    assert [e["requestId"] for e in events] == [first.request_id, second.request_id]
+    assert events[0]["eventType"] == "INVOKE" and events[0]["invokedFunctionArn"].endswith(":function:ext")
+    assert events[0]["tracing"]["type"] == "X-Amzn-Trace-Id"
+    assert abs(events[0]["deadlineMs"] / 1000 - (records(log, "event")[0]["at"] + 5)) < 2
+    assert f"extension saw {second.request_id}" in second.logs       # its output is the function's log
+
+
+def test_init_waits_for_the_extension(service, tmp_path):
+    with_extension(service, tmp_path, REGISTER_AFTER_S="0.5")
+    result = service.invoke("ext", b"{}")
+    assert result.error is None and result.init_ms >= 500
+
+
+def test_work_after_the_response_counts_in_the_duration(service, tmp_path):
+    with_extension(service, tmp_path, AFTER_INVOKE_S="0.4")
+    service.invoke("ext", b"{}")
+    warm = service.invoke("ext", b"{}")
+    assert warm.error is None and warm.duration_ms >= 400      # the handler itself takes ~1 ms
+    assert warm.billed_ms >= 400
+
+
+def test_an_extension_slower_than_the_timeout_times_the_invocation_out(service, tmp_path):
+    log = tmp_path / "extension.jsonl"
+    service.create_function(python_function("slow-ext", HANDLER, layers=(LAYER,), timeout_s=1,
+                                            environment={"EXTENSION_LOG": str(log), "AFTER_INVOKE_S": "3"}))
+    service.invoke("slow-ext", b"{}")            # the cold start: the extension works 3 s after it
+    late = service.invoke("slow-ext", b"{}")
+    assert late.error is not None and late.error["errorType"] == "Sandbox.Timedout"
+
+
+def test_an_extension_init_error_fails_init_with_its_type(service, tmp_path):
+    with_extension(service, tmp_path, FAIL_INIT="1")
+    result = service.invoke("ext", b"{}")
+    assert result.error["errorType"] == "Extension.ConfigInvalid"
+    assert "no API key" in result.error["errorMessage"]
+
+
+def test_an_extension_that_exits_during_init_is_an_extension_crash(service, tmp_path):
+    with_extension(service, tmp_path, CRASH_AT_INIT="1")
+    result = service.invoke("ext", b"{}")
+    assert result.error["errorType"] == "Extension.Crash"
+    assert "recorder" in result.error["errorMessage"]
+
+
+def test_shutdown_tells_the_extension_and_sigterms_the_runtime(service, tmp_path):
+    log = with_extension(service, tmp_path)
+    service.invoke("ext", b"{}")
+    [registered] = records(log, "registered")
+    service.delete_function("ext")
+    shutdown = [r["event"] for r in records(log, "event") if r["event"]["eventType"] == "SHUTDOWN"]
+    assert len(shutdown) == 1 and shutdown[0]["shutdownReason"] == "spindown"
+    assert shutdown[0]["deadlineMs"] / 1000 - time.time() < 2.5
+    assert records(log, "runtime got SIGTERM")
+    assert not psutil.pid_exists(registered["pid"]) or \
+        psutil.Process(registered["pid"]).status() == psutil.STATUS_ZOMBIE   # nothing left behind
+
+
+def test_the_environment_freezes_its_extensions_too(service, tmp_path):
+    log = with_extension(service, tmp_path)
+    service.invoke("ext", b"{}")
+    [registered] = records(log, "registered")
+    deadline = time.monotonic() + 5
+    while psutil.Process(registered["pid"]).status() != psutil.STATUS_STOPPED and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert psutil.Process(registered["pid"]).status() == psutil.STATUS_STOPPED
+
+
+def test_snapstart_with_extensions_is_refused_with_a_clear_error(service, tmp_path):
+    service.create_function(python_function("snap-ext", HANDLER, layers=(LAYER,), runtime="python3.12",
+                                            snap_start=True, environment={"EXTENSION_LOG": str(tmp_path / "x")}))
+    with pytest.raises(InvalidParameterValueError, match="external extensions"):
+        service.publish_version("snap-ext")
