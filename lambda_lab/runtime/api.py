@@ -7,8 +7,9 @@ A SnapStart runtime calls ``/runtime/restore/next`` when restored, and posts ``/
 when an after-restore hook fails.
 https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
 
-The same server answers the Extensions API (``/2020-01-01/extension/...``) for the environment's
-extensions (extensions.py), as AWS serves both at ``AWS_LAMBDA_RUNTIME_API``.
+The same server answers the Extensions API (``/2020-01-01/extension/...``) and the Telemetry API
+(``/2022-07-01/telemetry``) for the environment's extensions (extensions.py), as AWS serves them
+all at ``AWS_LAMBDA_RUNTIME_API``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ http.client._MAXLINE = max(http.client._MAXLINE, 1024 * 1024)
 
 _PREFIX = "/2018-06-01/runtime"
 _EXTENSION = "/2020-01-01/extension"
+_TELEMETRY = "/2022-07-01/telemetry"
 _INVOCATION_PATH = re.compile(rf"^{_PREFIX}/invocation/(?P<id>[^/]+)/(?P<kind>response|error)$")
 
 
@@ -131,9 +133,9 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
     def _extension_call(self) -> bool:
         """Serve an Extensions API request; False when the path is not one."""
         path = self.path.split("?", 1)[0]
-        if not path.startswith(_EXTENSION + "/"):
+        if not path.startswith((_EXTENSION + "/", _TELEMETRY)):
             return False
-        body = self._read_body() if self.command == "POST" else b""
+        body = self._read_body() if self.command in ("POST", "PUT") else b""
         extensions = self._extensions()
         if extensions is None:
             return True
@@ -142,6 +144,8 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
             status, document, headers = extensions.register(self.headers.get("Lambda-Extension-Name", ""), body)
         elif self.command == "GET" and path == f"{_EXTENSION}/event/next":
             status, document, headers = extensions.next_event(identifier)
+        elif self.command == "PUT" and path.rstrip("/") == _TELEMETRY:
+            status, document, headers = extensions.subscribe(identifier, body)
         elif self.command == "POST" and path in (f"{_EXTENSION}/init/error", f"{_EXTENSION}/exit/error"):
             status, document, headers = extensions.report_error(
                 identifier, path.rsplit("/", 2)[-2], body, self.headers.get("Lambda-Extension-Function-Error-Type"))
@@ -166,6 +170,10 @@ class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):
             self._reply(500, {"errorType": "ServiceShutdown", "errorMessage": "environment closing"})
             return
         self._reply(200, invocation.body, invocation.headers())
+
+    def do_PUT(self) -> None:
+        if not self._extension_call():
+            self._reply(404, {"errorType": "NotFound", "errorMessage": f"unknown path {self.path}"})
 
     def do_POST(self) -> None:
         if self._extension_call():

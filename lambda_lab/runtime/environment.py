@@ -209,6 +209,7 @@ class ExecutionEnvironment:
                 self._billed_restore_ms = max(1, math.ceil(hooks_ms))
             if self.extensions is not None:
                 self.extensions.registration_open = False
+                self.extensions.ready()
         # AWS freezes the environment once the runtime and every extension ask for the next event.
         self._freeze()
         self._cond.notify_all()
@@ -378,6 +379,8 @@ class ExecutionEnvironment:
                     "requestId": invocation.request_id, "invokedFunctionArn": invocation.function_arn,
                     "tracing": {"type": "X-Amzn-Trace-Id", "value": invocation.trace_id}})
             self._cond.notify_all()
+        if self.extensions is not None:
+            self.extensions.flush()   # the telemetry buffered while the environment was frozen
         if self._process is not None:
             self._governor.track(self._process.pid, self._probe, cpu_share(self.spec.memory_mb))
         outcome = self._await_outcome(invocation, cold, init_ms)
@@ -613,10 +616,14 @@ class ExecutionEnvironment:
         extension registered for it, 2,000 ms for all of them, then (in close) SIGKILL."""
         with self._cond:
             self._thaw()
+        started = time.perf_counter()
+        self.extensions.flush(wait_s=SHUTDOWN_LIMIT_S / 2)   # what the last invocation's telemetry left
+        with self._cond:
             if self._alive():
                 signal_group(self._process.pid, signal.SIGTERM)
             told = self.extensions.shutdown_event(shutdown_deadline_ms(time.time()))
-            wait_until(self._cond, lambda: all(ext.waiting or not ext.alive for ext in told), SHUTDOWN_LIMIT_S)
+            left = max(0.0, SHUTDOWN_LIMIT_S - (time.perf_counter() - started))
+            wait_until(self._cond, lambda: all(ext.waiting or not ext.alive for ext in told), left)
 
     def __repr__(self) -> str:
         return (f"ExecutionEnvironment({self.spec.function_name}:{self.spec.version}, id={self.id[:8]}, "

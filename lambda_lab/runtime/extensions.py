@@ -18,15 +18,27 @@ AWS: https://docs.aws.amazon.com/lambda/latest/dg/runtimes-extensions-api.html
 - ``POST /extension/init/error`` fails INIT with the extension's error type; ``/extension/exit/error``
   reports why it is exiting. An extension that exits during INIT fails INIT with ``Extension.Crash``.
 
+The Telemetry API (``PUT /2022-07-01/telemetry``): a registered extension subscribes an HTTP
+listener to ``platform``, ``function`` and ``extension`` events; Lambda buffers them (``buffering``:
+maxItems, maxBytes, timeoutMs) and POSTs them as JSON arrays. Events reach a listener only while
+the environment runs: what happened in one invocation (its ``platform.report`` among them) is
+delivered when the next one thaws the environment, or at shutdown, as on AWS.
+https://docs.aws.amazon.com/lambda/latest/dg/telemetry-api.html
+
 Departures: the extensions and the runtime start together (AWS starts the runtime once every
 extension has registered; INIT ends at the same moment either way); extension processes are in
 the environment's process limit but their memory is not counted against MemorySize; the lab's
 caller gets the function's response once the extensions are done with the invocation too (AWS
-answers at once and lets them go on working).
+answers at once and lets them go on working). Telemetry: only the HTTP protocol (not TCP); the
+``sandbox.localdomain`` host of a destination URI is this machine's loopback, so a listener must
+bind 127.0.0.1 or 0.0.0.0 here; an invocation's events are delivered when the environment next
+thaws (AWS may also deliver them within timeoutMs while it runs); ``extension`` events (an
+extension's own log lines) are not produced: its output is in the function's log.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -36,14 +48,54 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 from .limits import signal_group
+from .logs import iso_timestamp
 
-__all__ = ["Extension", "ExtensionSet", "SHUTDOWN_LIMIT_S", "external_extensions"]
+__all__ = ["Extension", "ExtensionSet", "SHUTDOWN_LIMIT_S", "TelemetrySubscription", "external_extensions"]
 
 #: "2,000 ms – A function with one or more registered external extensions" (the Shutdown phase).
 SHUTDOWN_LIMIT_S = 2.0
 _EVENTS = ("INVOKE", "SHUTDOWN")
+_SCHEMAS = ("2022-07-01", "2022-12-13", "2025-01-29")
+_TYPES = ("platform", "function", "extension")
+#: buffering's (minimum, default, maximum), from the Telemetry API reference
+_BUFFERING = {"maxItems": (1000, 10000, 10000), "maxBytes": (262144, 262144, 1048576), "timeoutMs": (25, 1000, 30000)}
+
+
+@dataclass
+class TelemetrySubscription:
+    """One extension's Telemetry API subscription and the events waiting for it."""
+
+    extension: str
+    uri: str
+    types: tuple[str, ...]
+    max_items: int
+    max_bytes: int
+    pending: list[dict] = field(default_factory=list)
+    delivered: int = 0
+    failures: int = 0
+
+    def take(self, event: dict) -> None:
+        kind = event["type"].split(".", 1)[0]
+        if kind in self.types:
+            self.pending.append(event)
+
+    def batches(self) -> list[list[dict]]:
+        """The pending events in POSTs no bigger than maxItems and maxBytes; the buffer emptied."""
+        out, batch, size = [], [], 2
+        for event in self.pending:
+            length = len(json.dumps(event)) + 1
+            if batch and (len(batch) >= self.max_items or size + length > self.max_bytes):
+                out.append(batch)
+                batch, size = [], 2
+            batch.append(event)
+            size += length
+        if batch:
+            out.append(batch)
+        self.pending = []
+        return out
 
 
 def external_extensions(opt_dir: Path | None) -> list[Path]:
@@ -82,6 +134,7 @@ class ExtensionSet:
         self._extensions: list[Extension] = []
         self.registration_open = True
         self.closing = False
+        self.subscriptions: list[TelemetrySubscription] = []
 
     # -- the environment's side ------------------------------------------------------------
 
@@ -209,8 +262,101 @@ class ExtensionSet:
             self._cond.notify_all()
             return 202, {"status": "OK"}, {}
 
+    def subscribe(self, extension_id: str | None, body: bytes) -> tuple[int, dict | bytes, dict]:
+        """``PUT /2022-07-01/telemetry``: subscribe a registered extension's listener."""
+        with self._cond:
+            ext = self._by_id(extension_id)
+            if ext is None:
+                return 403, {"errorType": "Telemetry.SubscriptionForbidden",
+                             "errorMessage": "Only a registered extension can subscribe: register first and send its "
+                                             "Lambda-Extension-Identifier."}, {}
+            try:
+                request = json.loads(body or b"{}")
+            except ValueError:
+                request = None
+            problem = _subscription_problem(request)
+            if problem:
+                return 400, {"errorType": "ValidationError", "errorMessage": problem}, {}
+            buffering = request.get("buffering") or {}
+            subscription = TelemetrySubscription(
+                extension=ext.name, uri=request["destination"]["URI"], types=tuple(request["types"]),
+                max_items=int(buffering.get("maxItems", _BUFFERING["maxItems"][1])),
+                max_bytes=int(buffering.get("maxBytes", _BUFFERING["maxBytes"][1])))
+            self.subscriptions = [s for s in self.subscriptions if s.extension != ext.name] + [subscription]
+            self._publish_locked([{"time": iso_timestamp(time.time()), "type": "platform.telemetrySubscription",
+                                   "record": {"name": ext.name, "state": "Subscribed", "types": list(subscription.types)}}])
+            return 200, b"OK", {"Content-Type": "text/plain"}
+
+    def ready(self) -> None:
+        """Under the condition, when INIT ends: each extension's platform.extension event."""
+        now = iso_timestamp(time.time())
+        self._publish_locked([{"time": now, "type": "platform.extension",
+                               "record": {"name": ext.name, "state": "Ready", "events": list(ext.events)}}
+                              for ext in self._extensions])
+
+    def publish(self, events: list[dict]) -> None:
+        """Buffer telemetry events for the subscribers (delivered when the environment next runs)."""
+        with self._cond:
+            self._publish_locked(events)
+
+    def _publish_locked(self, events: list[dict]) -> None:
+        for subscription in self.subscriptions:
+            for event in events:
+                subscription.take(event)
+
+    def flush(self, *, wait_s: float | None = None) -> None:
+        """POST what is buffered to each listener, on a thread of its own (the environment runs)."""
+        with self._cond:
+            work = [(subscription, subscription.batches()) for subscription in self.subscriptions]
+        work = [(subscription, batches) for subscription, batches in work if batches]
+        if not work:
+            return
+        sender = threading.Thread(target=_deliver, args=(work,), name="telemetry-delivery", daemon=True)
+        sender.start()
+        if wait_s is not None:
+            sender.join(wait_s)
+
     def _by_id(self, extension_id: str | None) -> Extension | None:
         return next((ext for ext in self._extensions if extension_id and ext.id == extension_id), None)
+
+
+def _subscription_problem(request) -> str | None:
+    if not isinstance(request, dict):
+        return 'The body must be a JSON object such as {"schemaVersion": "2022-12-13", "destination": ' \
+               '{"protocol": "HTTP", "URI": "http://sandbox.localdomain:4243"}, "types": ["platform", "function"]}.'
+    if request.get("schemaVersion") not in _SCHEMAS:
+        return f"schemaVersion must be one of {', '.join(_SCHEMAS)}; got {request.get('schemaVersion')!r}."
+    destination = request.get("destination") or {}
+    if destination.get("protocol") != "HTTP":
+        return "destination.protocol must be HTTP (the lab delivers telemetry over HTTP only, not TCP)."
+    uri = destination.get("URI")
+    if not isinstance(uri, str) or not uri.startswith("http://"):
+        return "destination.URI must be an http:// address, e.g. http://sandbox.localdomain:4243/telemetry."
+    types = request.get("types")
+    if not isinstance(types, list) or not types or any(t not in _TYPES for t in types):
+        return f"types must be a list of {', '.join(_TYPES)}."
+    for key, value in (request.get("buffering") or {}).items():
+        low, _, high = _BUFFERING.get(key, (None, None, None))
+        if low is None or not isinstance(value, int) or not low <= value <= high:
+            return f"buffering.{key} must be a whole number from {low} to {high}." if low is not None else \
+                f"buffering takes maxItems, maxBytes and timeoutMs, not {key}."
+    return None
+
+
+def _deliver(work: list[tuple[TelemetrySubscription, list[list[dict]]]]) -> None:
+    for subscription, batches in work:
+        target = urlsplit(subscription.uri)
+        host = "127.0.0.1" if target.hostname in ("sandbox.localdomain", "sandbox", None) else target.hostname
+        for batch in batches:
+            try:
+                connection = http.client.HTTPConnection(host, target.port or 80, timeout=5)
+                connection.request("POST", target.path or "/", body=json.dumps(batch).encode(),
+                                   headers={"Content-Type": "application/json"})
+                connection.getresponse().read()
+                connection.close()
+                subscription.delivered += len(batch)
+            except OSError:
+                subscription.failures += 1   # AWS retries a failed delivery; the lab drops the batch
 
 
 def shutdown_deadline_ms(now_s: float) -> int:

@@ -487,6 +487,9 @@ class LambdaService:
             lines = self._json_platform_lines(fv, outcome, billed)
         else:
             lines = self._text_platform_lines(fv, outcome, billed)
+        extensions = getattr(env, "extensions", None)
+        if extensions is not None and extensions.subscriptions:
+            extensions.publish(self._telemetry_events(fv, outcome, billed))
         payload = outcome.payload if outcome.error is None else json.dumps(outcome.error).encode()
         return InvocationResult(
             request_id=outcome.request_id, function_name=config.name, version=fv.version,
@@ -520,12 +523,32 @@ class LambdaService:
                                       billed_restore_ms=outcome.billed_restore_ms))
         return lines
 
-    def _json_platform_lines(self, fv: _FunctionVersion, outcome: Outcome, billed: int) -> list[str]:
+    def _telemetry_events(self, fv: _FunctionVersion, outcome: Outcome, billed: int) -> list[dict]:
+        """What a Telemetry API subscriber gets for one invocation: the platform.* events JSON logs
+        carry (at every system log level), platform.initRuntimeDone and initReport after a cold
+        start, and each line the function wrote as a ``function`` event."""
+        events = []
+        for line in self._json_platform_lines(fv, outcome, billed, every_level=True):
+            event = _platform_event(line)
+            if event is None:
+                events += [{"time": logs.iso_timestamp(self.clock.now()), "type": "function", "record": text}
+                           for text in line.splitlines() if text.strip()]
+                continue
+            if event["type"] == "platform.start" and outcome.cold and outcome.init_status is None:
+                init = {"initializationType": "on-demand", "phase": "init", "status": "success"}
+                events.append({"time": event["time"], "type": "platform.initRuntimeDone", "record": dict(init)})
+                events.append({"time": event["time"], "type": "platform.initReport", "record": {
+                    **init, "metrics": {"durationMs": round(outcome.init_ms or outcome.restore_ms or 0.0, 3)}}})
+            events.append(event)
+        return events
+
+    def _json_platform_lines(self, fv: _FunctionVersion, outcome: Outcome, billed: int, *,
+                             every_level: bool = False) -> list[str]:
         """LogFormat JSON: platform.* events instead of INIT_START/START/END/REPORT (at SystemLogLevel
         INFO and DEBUG; WARN leaves only the application's own lines and failed INITs)."""
         config, now = fv.config, self.clock.now()
         started = now - (outcome.duration_ms + (outcome.init_ms or 0.0)) / 1000
-        info = config.system_log_level in ("DEBUG", "INFO")
+        info = every_level or config.system_log_level in ("DEBUG", "INFO")
         lines = []
         restored = outcome.restore_ms is not None
         if outcome.cold and info:
@@ -574,6 +597,17 @@ class LambdaService:
         lines.append(logs.platform_event("platform.runtimeDone", done, now))
         lines.append(logs.platform_event("platform.report", report, now))
         return lines
+
+
+def _platform_event(line: str) -> dict | None:
+    """A platform.* event line of JSON logs, parsed; None for the function's own lines."""
+    if not line.startswith('{"time":'):
+        return None
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) and str(event.get("type", "")).startswith("platform.") else None
 
 
 def _trace_id(epoch_s: float) -> str:

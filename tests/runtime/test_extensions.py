@@ -173,3 +173,82 @@ def test_snapstart_with_extensions_is_refused_with_a_clear_error(service, tmp_pa
                                             snap_start=True, environment={"EXTENSION_LOG": str(tmp_path / "x")}))
     with pytest.raises(InvalidParameterValueError, match="external extensions"):
         service.publish_version("snap-ext")
+
+
+# A telemetry extension as AWS's samples write one: a listener, a subscription, then the event loop.
+TELEMETRY = f"""#!{sys.executable}
+import http.server, json, os, sys, threading, urllib.request
+
+API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"]
+LOG = os.environ["EXTENSION_LOG"]
+
+class Listener(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        batch = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with open(LOG, "a") as f:
+            for event in batch:
+                f.write(json.dumps(event) + "\\n")
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+
+server = http.server.HTTPServer(("127.0.0.1", 0), Listener)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+request = urllib.request.Request(API + "/2020-01-01/extension/register", method="POST",
+                                 data=json.dumps({{"events": ["SHUTDOWN"]}}).encode(),
+                                 headers={{"Lambda-Extension-Name": os.path.basename(sys.argv[0])}})
+with urllib.request.urlopen(request) as answer:
+    ident = answer.headers["Lambda-Extension-Identifier"]
+subscription = {{"schemaVersion": os.environ.get("SCHEMA", "2022-12-13"), "types": ["platform", "function"],
+                "destination": {{"protocol": "HTTP", "URI": f"http://sandbox.localdomain:{{server.server_port}}"}},
+                "buffering": {{"maxItems": 1000, "maxBytes": 262144, "timeoutMs": 25}}}}
+subscribe = urllib.request.Request(API + "/2022-07-01/telemetry", method="PUT", data=json.dumps(subscription).encode(),
+                                   headers={{"Lambda-Extension-Identifier": ident}})
+try:
+    with urllib.request.urlopen(subscribe) as answer:
+        print("subscribed:", answer.read().decode(), flush=True)
+except urllib.error.HTTPError as refused:
+    print("refused:", refused.code, refused.read().decode(), flush=True)
+while True:
+    nxt = urllib.request.Request(API + "/2020-01-01/extension/event/next", headers={{"Lambda-Extension-Identifier": ident}})
+    with urllib.request.urlopen(nxt) as answer:
+        if json.loads(answer.read())["eventType"] == "SHUTDOWN":
+            sys.exit(0)
+"""
+
+PRINTER = "def handler(event, context):\n    print('hello from', context.aws_request_id)\n    return 1\n"
+TELEMETRY_LAYER = make_zip({"extensions/telemetry": TELEMETRY}, modes={"extensions/telemetry": 0o755})
+
+
+def test_a_telemetry_subscriber_gets_each_invocations_events_when_the_environment_next_runs(service, tmp_path):
+    log = tmp_path / "telemetry.jsonl"
+    service.create_function(python_function("watched", PRINTER, layers=(TELEMETRY_LAYER,),
+                                            environment={"EXTENSION_LOG": str(log)}))
+    first = service.invoke("watched", b"{}")
+    assert "subscribed: OK" in first.logs
+    second = service.invoke("watched", b"{}")
+    deadline = time.monotonic() + 5
+    reports = []
+    while time.monotonic() < deadline and not reports:
+        events = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        reports = [e for e in events if e["type"] == "platform.report"]
+        time.sleep(0.05)
+    # The first invocation's events arrive while the second runs: a frozen listener gets nothing.
+    assert [r["record"]["requestId"] for r in reports] == [first.request_id]
+    types = [e["type"] for e in events]
+    assert types[:2] == ["platform.telemetrySubscription", "platform.extension"]
+    assert {"platform.initStart", "platform.initRuntimeDone", "platform.initReport", "platform.start",
+            "platform.runtimeDone", "platform.report"} <= set(types)
+    assert {"type": "function", "record": f"hello from {first.request_id}"} in \
+        [{"type": e["type"], "record": e["record"]} for e in events if e["type"] == "function"]
+    service.delete_function("watched")             # SHUTDOWN: what is left is delivered
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    assert second.request_id in [e["record"]["requestId"] for e in events if e["type"] == "platform.report"]
+
+
+def test_a_subscription_with_an_unknown_schema_is_refused(service, tmp_path):
+    service.create_function(python_function("badschema", PRINTER, layers=(TELEMETRY_LAYER,),
+                                            environment={"EXTENSION_LOG": str(tmp_path / "t"), "SCHEMA": "2019-01-01"}))
+    result = service.invoke("badschema", b"{}")
+    assert "refused: 400" in result.logs and "schemaVersion must be one of" in result.logs
