@@ -42,6 +42,7 @@ class Lab:
         self.backend = backend
         self.invocations = InvocationLog()
         self._deployed_args: dict[str, dict] = {}
+        self._layers: list[str] = []   # layer versions this lab published (layers carry no tags)
         self._clients: dict[str, object] = {}
         self._closed = False
 
@@ -231,6 +232,30 @@ class Lab:
                                          memory_gib_per_vcpu=memory_gib_per_vcpu)
         return Function(self, name)
 
+    def publish_layer(self, name: str, *, files: dict[str, str | bytes] | None = None, path: str | None = None,
+                      description: str = "", runtimes: Sequence[str] = ()) -> str:
+        """Publish a layer version from ``files`` or a folder ``path``; its ARN, for ``lab.deploy(layers=[...])``.
+
+        Lambda unpacks layers in /opt. A file under ``extensions/`` is an external extension: Lambda
+        starts it with the environment, and it talks to the Extensions and Telemetry APIs at
+        ``AWS_LAMBDA_RUNTIME_API``::
+
+            arn = lab.publish_layer("timer", files={"extensions/timer": EXTENSION_SOURCE})
+
+        https://docs.aws.amazon.com/lambda/latest/dg/lambda-extensions.html
+        """
+        self._check_open()
+        from .packaging import layer_zip
+        zip_bytes = layer_zip(files=files, path=path)
+        try:
+            answer = self.client("lambda").publish_layer_version(
+                LayerName=name, Description=description, Content={"ZipFile": zip_bytes},
+                **({"CompatibleRuntimes": list(runtimes)} if runtimes else {}))
+        except ClientError as exc:
+            raise from_client_error(exc, f"Could not publish layer {name!r}") from None
+        self._layers.append(answer["LayerVersionArn"])
+        return answer["LayerVersionArn"]
+
     def capacity_provider(self, name: str = "lab-instances", *, subnets: Sequence[str] | None = None,
                           security_groups: Sequence[str] = (), operator_role: str | None = None,
                           architecture: str | None = None, max_vcpus: int | None = None) -> str:
@@ -334,6 +359,15 @@ class Lab:
         """Delete what this lab created (on a real account: only what it tagged). Idempotent."""
         self._check_open()
         deleted = self.backend.teardown()
+        lam = self.client("lambda")
+        for arn in self._layers:
+            layer, version = arn.rsplit(":", 1)
+            try:
+                lam.delete_layer_version(LayerName=layer, VersionNumber=int(version))
+                deleted.append(arn)
+            except ClientError:
+                pass   # already gone (a reset, another notebook)
+        self._layers.clear()
         self._deployed_args.clear()
         return deleted
 

@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from .errors import InvalidParameterValueError, LambdaLabError
 from .runtime.limits import ZIPPED_CODE_LIMIT
 
-__all__ = ["build_zip", "default_cache_dir"]
+__all__ = ["build_zip", "default_cache_dir", "layer_zip"]
 
 # `zip -X` and reproducible-build tools use the zip format's earliest date, so a rebuild of the
 # same files hashes the same whenever it runs.
@@ -78,6 +78,22 @@ def build_zip(*, code: str | None = None, path: str | os.PathLike | None = None,
     # AWS's guide adds them with `zip -g` after zipping ./package.
     entries.update(own)
     entries.update(extras)
+    return _check_size(_deterministic_zip(entries))
+
+
+def layer_zip(*, files: Mapping[str, str | bytes] | None = None, path: str | os.PathLike | None = None) -> bytes:
+    """A layer's zip from ``files`` (``{"extensions/my-extension": source}``) or a folder ``path``.
+
+    Lambda unpacks a layer in /opt: ``python/`` is on the Python path, ``bin/`` on PATH, and each
+    file in ``extensions/`` is started as an external extension (so it is made executable here).
+    AWS: https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html
+    """
+    if (files is None) == (path is None):
+        raise InvalidParameterValueError("Pass exactly one of files= ({'extensions/name': source, ...}) or path= "
+                                         "(a folder laid out as /opt: python/, bin/, extensions/).")
+    entries = _extra_entries(files) if files is not None else _path_entries(Path(path))
+    if not entries:
+        raise InvalidParameterValueError("A layer needs at least one file.")
     return _check_size(_deterministic_zip(entries))
 
 
@@ -150,8 +166,14 @@ def _extra_entries(files: Mapping[str, str | bytes]) -> _Entries:
     for name, content in files.items():
         archive_name = _archive_name(str(name), what="files=")
         data = content if isinstance(content, bytes) else _dedent(content).encode()
-        entries[archive_name] = (data, 0o755 if PurePosixPath(archive_name).name == "bootstrap" else 0o644)
+        entries[archive_name] = (data, 0o755 if _executable(archive_name) else 0o644)
     return entries
+
+
+def _executable(archive_name: str) -> bool:
+    """What Lambda must be able to run: a custom runtime's ``bootstrap``, a layer's ``extensions/*``."""
+    pure = PurePosixPath(archive_name)
+    return pure.name == "bootstrap" or (len(pure.parts) == 2 and pure.parts[0] == "extensions")
 
 
 def _archive_name(name: str, *, what: str) -> str:
