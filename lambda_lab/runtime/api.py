@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Protocol
 
-__all__ = ["PendingInvocation", "RuntimeApiHandler", "RuntimeApiServer"]
+__all__ = ["NoInvocations", "PendingInvocation", "RuntimeApiHandler", "RuntimeApiServer"]
 
 # awslambdaric sends a handler error's X-Ray cause (its whole stack) as one header; a
 # RecursionError's is over http.client's 64 KiB line limit, and the runtime would die on the 431.
@@ -104,6 +104,26 @@ class RuntimeApiHandler(Protocol):
 
     def restore_error(self, body: bytes, error_type: str | None) -> None:
         """SnapStart: an after-restore hook failed (``POST /runtime/restore/error``)."""
+
+
+class NoInvocations:
+    """A RuntimeApiHandler's invocation half for one that is never invoked (a SnapStart zygote, a
+    Managed Instances environment whose workers each have a handler of their own)."""
+
+    def next_invocation(self) -> PendingInvocation | None:
+        return None
+
+    def invocation_response(self, request_id: str, body: bytes) -> bool:
+        return False
+
+    def invocation_error(self, request_id: str, body: bytes, error_type: str | None) -> bool:
+        return False
+
+    def invocation_chunk(self, request_id: str, chunk: bytes, content_type: str) -> bool:
+        return False
+
+    def invocation_streamed(self, request_id: str, body: bytes) -> bool:
+        return False
 
 
 class _RuntimeApiRequestHandler(BaseHTTPRequestHandler):

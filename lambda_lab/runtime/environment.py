@@ -525,17 +525,7 @@ class ExecutionEnvironment:
         return {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {self._exit_reason()}"}
 
     def _exit_reason(self) -> str:
-        """How the worker ended, in AWS's words (``Runtime exited with error: signal: killed``)."""
-        code = self._process.poll() if self._process is not None else None
-        if code is None:
-            reason = "signal: killed"
-        elif code < 0:
-            reason = f"signal: {_SIGNAL_WORDS.get(-code, signal.Signals(-code).name.lower())}"
-        elif code == 0:
-            return "Runtime exited without providing a reason"
-        else:
-            reason = f"exit status {code}"
-        return f"Runtime exited with error: {reason}"
+        return exit_reason(self._process.poll() if self._process is not None else None)
 
     # -- freezing, output, shutdown ----------------------------------------------------------
 
@@ -677,6 +667,21 @@ def worker_environment(spec: EnvironmentSpec, scratch: Path, runtime_env: Mappin
 _SIGNAL_WORDS = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted",
                  signal.SIGTERM: "terminated", signal.SIGBUS: "bus error", signal.SIGILL: "illegal instruction",
                  signal.SIGFPE: "floating point exception"}
+
+
+def exit_reason(code: int | None, reason: str | None = None) -> str:
+    """How a runtime process ended, in AWS's words (``Runtime exited with error: signal: killed``):
+    from its exit code as ``Popen.returncode`` has it (None: killed, as far as anyone can tell)."""
+    if reason is None:
+        if code is None:
+            reason = "signal: killed"
+        elif code < 0:
+            reason = f"signal: {_SIGNAL_WORDS.get(-code, signal.Signals(-code).name.lower())}"
+        elif code == 0:
+            return "Runtime exited without providing a reason"
+        else:
+            reason = f"exit status {code}"
+    return f"Runtime exited with error: {reason}"
 
 
 def _timeout_document(epoch_s: float, request_id: str, timeout_s: int) -> dict:

@@ -44,9 +44,9 @@ from ..errors import InvalidParameterValueError, TooManyRequestsError
 from . import logs
 from ._pids import ProcessLimit
 from ._spawn import spawn_worker
-from .api import PendingInvocation, RuntimeApiServer
-from .environment import (_SIGNAL_WORDS, EnvironmentSpec, EnvironmentState, Outcome, _error_document,
-                          _timeout_document, worker_environment)
+from .api import NoInvocations, PendingInvocation, RuntimeApiServer
+from .environment import (EnvironmentSpec, EnvironmentState, Outcome, _error_document,
+                          _timeout_document, exit_reason, worker_environment)
 from .limits import SYNC_PAYLOAD_LIMIT, signal_group
 
 __all__ = ["ManagedEnvironment", "ManagedPool", "ManagedSettings", "MANAGED_INIT_TIMEOUT_S",
@@ -174,7 +174,7 @@ class _Worker:
         return None
 
 
-class ManagedEnvironment:
+class ManagedEnvironment(NoInvocations):
     """An execution environment of a function on a capacity provider: ``max_concurrency`` workers."""
 
     provisioned = True      # started ahead of any request, and kept
@@ -268,7 +268,7 @@ class ManagedEnvironment:
         if self._init_error is not None:
             return dict(self._init_error)
         if not self._initialized and not self._alive() and self._process is not None:
-            return {"errorType": "Runtime.ExitError", "errorMessage": self._exit_reason(self._process.poll())}
+            return {"errorType": "Runtime.ExitError", "errorMessage": exit_reason(self._process.poll())}
         if not self._initialized:
             return {"errorType": "Sandbox.Timedout", "errorMessage": "INIT did not finish in time."}
         return None
@@ -327,22 +327,8 @@ class ManagedEnvironment:
             self._cond.notify_all()
             return True
 
-    # The environment itself answers only requests that name no worker (none, from awslambdaric).
-    def next_invocation(self) -> PendingInvocation | None:
-        return None
-
-    def invocation_response(self, request_id: str, body: bytes) -> bool:
-        return False
-
-    def invocation_error(self, request_id: str, body: bytes, error_type: str | None) -> bool:
-        return False
-
-    def invocation_chunk(self, request_id: str, chunk: bytes, content_type: str) -> bool:
-        return False
-
-    def invocation_streamed(self, request_id: str, body: bytes) -> bool:
-        return False
-
+    # The environment itself answers only requests that name no worker (none, from awslambdaric):
+    # NoInvocations refuses their invocation calls.
     def init_error(self, body: bytes, error_type: str | None) -> bool:
         return self._init_failed(body, error_type)
 
@@ -423,7 +409,7 @@ class ManagedEnvironment:
             code = _exit_code(worker.pid, self._workers_dir) if worker is not None else None
             reason = "signal: killed" if call.ended == "memory" else None
             error = {"errorType": "Runtime.ExitError",
-                     "errorMessage": f"RequestId: {request_id} Error: {self._exit_reason(code, reason)}"}
+                     "errorMessage": f"RequestId: {request_id} Error: {exit_reason(code, reason)}"}
             status, error_type = "error", "Runtime.ExitError"
             output += f"{error['errorMessage']}\n{error['errorType']}\n"
             if call.ended == "memory":
@@ -437,19 +423,6 @@ class ManagedEnvironment:
         return Outcome(request_id=request_id, payload=payload, error=error, status=status, error_type=error_type,
                        cold=False, init_ms=None, duration_ms=duration_ms, max_memory_mb=int(round(peak_mb)),
                        output=output)
-
-    @staticmethod
-    def _exit_reason(code: int | None, reason: str | None = None) -> str:
-        if reason is None:
-            if code is None:
-                reason = "signal: killed"
-            elif code < 0:
-                reason = f"signal: {_SIGNAL_WORDS.get(-code, signal.Signals(-code).name.lower())}"
-            elif code == 0:
-                return "Runtime exited without providing a reason"
-            else:
-                reason = f"exit status {code}"
-        return f"Runtime exited with error: {reason}"
 
     # -- watching the workers -------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from ..clock import Clock
 from . import logs
 from ._pids import ProcessLimit
 from ._spawn import spawn_worker
-from .api import PendingInvocation, RuntimeApiServer
+from .api import NoInvocations, RuntimeApiServer
 from .environment import EnvironmentSpec, worker_environment
 from ..errors import SnapStartError
 from .limits import signal_group
@@ -73,26 +73,11 @@ class SnapshotInit:
         return lines
 
 
-class _ZygoteApi:
-    """The Runtime API as the zygote sees it: it only ever reports an INIT error."""
+class _ZygoteApi(NoInvocations):
+    """The Runtime API as the zygote sees it: it only ever reports an INIT error (it is never invoked)."""
 
     def __init__(self) -> None:
         self.error: dict | None = None
-
-    def next_invocation(self) -> PendingInvocation | None:
-        return None   # a snapshot is never invoked
-
-    def invocation_response(self, request_id: str, body: bytes) -> bool:
-        return False
-
-    def invocation_error(self, request_id: str, body: bytes, error_type: str | None) -> bool:
-        return False
-
-    def invocation_chunk(self, request_id: str, chunk: bytes, content_type: str) -> bool:
-        return False
-
-    def invocation_streamed(self, request_id: str, body: bytes) -> bool:
-        return False
 
     def init_error(self, body: bytes, error_type: str | None) -> None:
         from .environment import _error_document
