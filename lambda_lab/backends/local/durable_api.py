@@ -19,19 +19,18 @@ Shapes and paths are botocore's Lambda model; https://docs.aws.amazon.com/lambda
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import threading
 from datetime import datetime
-from typing import Callable, Iterable
+from typing import Callable
 from urllib.parse import parse_qs, unquote
 
-from ...errors import InvalidParameterValueError, LambdaLabError, RequestEntityTooLargeError
+from ...errors import InvalidParameterValueError, RequestEntityTooLargeError
 from ...durable import DurableExecutionService, DurableTarget
 from ...runtime.limits import ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT
-from .http_front import call_wsgi, status_line
-from .lambda_api import _error, _name_and_qualifier, _read_body
+from .lambda_api import _name_and_qualifier
+from .routing import PassThrough as _PassThrough, RoutedMiddleware
 
 __all__ = ["DurableApiMiddleware", "validate_durable_config", "SYNC_INVOKE_LIMIT_S"]
 
@@ -59,17 +58,12 @@ _ROUTES = [
     ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)/versions/?$"), "decorate_function"),
     ("DELETE", re.compile(r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)/?$"), "delete_function"),
 ]
-_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/lambda/")
 #: AWS: a synchronous invocation of a durable function waits at most 15 minutes.
 SYNC_INVOKE_LIMIT_S = 900.0
 #: Runtimes AWS offers durable functions on (the lab runs its own Python for all python3.x).
 DURABLE_RUNTIMES = ("python3.13", "python3.14", "nodejs22.x", "nodejs24.x")
 
 Response = tuple[int, dict[str, str], bytes]
-
-
-class _PassThrough(Exception):
-    pass
 
 
 def validate_durable_config(config) -> dict:
@@ -92,9 +86,11 @@ def validate_durable_config(config) -> dict:
     return {**config, "ExecutionTimeout": timeout, "RetentionPeriodInDays": retention}
 
 
-class DurableApiMiddleware:
+class DurableApiMiddleware(RoutedMiddleware):
+    routes = _ROUTES
+
     def __init__(self, app: Callable, *, service: DurableExecutionService, bridge):
-        self._app = app
+        super().__init__(app)
         self.service = service
         self._bridge = bridge
         self._configs: dict[str, dict] = {}
@@ -122,39 +118,6 @@ class DurableApiMiddleware:
             self._configs.clear()
         self.service.reset()
 
-    # -- WSGI ---------------------------------------------------------------------------------
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        route = self._route(environ)
-        if route is None:
-            return self._app(environ, start_response)
-        action, match = route
-        body = _read_body(environ)
-        try:
-            status, headers, payload = getattr(self, action)(environ, match, body)
-        except _PassThrough:
-            environ["wsgi.input"] = io.BytesIO(body)
-            return self._app(environ, start_response)
-        except LambdaLabError as exc:
-            status, headers, payload = _error(exc)
-        headers = {"Content-Type": "application/json", **headers, "Content-Length": str(len(payload))}
-        start_response(status_line(status), list(headers.items()))
-        return [payload]
-
-    def _route(self, environ: dict):
-        if not _SERVICE.search(environ.get("HTTP_AUTHORIZATION", "")):
-            return None
-        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
-        for route_method, pattern, action in _ROUTES:
-            if method == route_method:
-                match = pattern.match(path)
-                if match:
-                    return action, match
-        return None
-
-    def _moto(self, environ: dict, body: bytes) -> tuple[int, dict, bytes]:
-        return call_wsgi(self._app, environ, body)
-
     # -- function configuration ------------------------------------------------------------
 
     def create_function(self, environ: dict, match: re.Match, body: bytes) -> Response:
@@ -167,7 +130,7 @@ class DurableApiMiddleware:
             raise InvalidParameterValueError(
                 f"Durable functions are not available for runtime {runtime}: use one of "
                 f"{', '.join(DURABLE_RUNTIMES)} (or a container image).")
-        status, headers, payload = self._moto(environ, json.dumps(spec).encode())
+        status, headers, payload = self.passed_on(environ, json.dumps(spec).encode())
         if status < 300:
             with self._lock:
                 self._configs[spec.get("FunctionName", "").rsplit(":", 1)[-1]] = config
@@ -185,7 +148,7 @@ class DurableApiMiddleware:
                     f"Function {name} was not created with DurableConfig, and durable execution cannot be turned "
                     "on afterwards: create a new function with DurableConfig.")
             current = validate_durable_config({**current, **(spec.pop("DurableConfig") or {})})
-        status, headers, payload = self._moto(environ, json.dumps(spec).encode())
+        status, headers, payload = self.passed_on(environ, json.dumps(spec).encode())
         if status < 300 and current is not None:
             with self._lock:
                 self._configs[name] = current
@@ -196,11 +159,11 @@ class DurableApiMiddleware:
         config = self.durable_config(_function_name(match))
         if config is None:
             raise _PassThrough
-        status, headers, payload = self._moto(environ, body)
+        status, headers, payload = self.passed_on(environ, body)
         return status, headers, (_with_config(payload, config) if status < 300 else payload)
 
     def decorate_list(self, environ: dict, match: re.Match, body: bytes) -> Response:
-        status, headers, payload = self._moto(environ, body)
+        status, headers, payload = self.passed_on(environ, body)
         if status >= 300:
             return status, headers, payload
         answer = json.loads(payload)
@@ -212,7 +175,7 @@ class DurableApiMiddleware:
 
     def delete_function(self, environ: dict, match: re.Match, body: bytes) -> Response:
         name, qualifier = _name_and_qualifier(match, environ)
-        status, headers, payload = self._moto(environ, body)
+        status, headers, payload = self.passed_on(environ, body)
         if status < 300 and qualifier is None:
             with self._lock:
                 self._configs.pop(name.rsplit(":", 1)[-1], None)

@@ -17,7 +17,6 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy
 from __future__ import annotations
 
 import base64
-import io
 import json
 import queue
 import re
@@ -487,17 +486,3 @@ def api_url(endpoint: str, api_id: str, stage: str | None = None) -> str:
 def _message(status: int, message: str) -> Response:
     return status, [("Content-Type", "application/json")], json.dumps({"message": message}).encode()
 
-
-def call_wsgi(app: Callable, environ: dict, body: bytes) -> tuple[int, dict, bytes]:
-    """Pass a request (whose body a middleware has read) on to ``app``; (status, headers, payload),
-    without Content-Type and Content-Length, which the caller sets for what it answers."""
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
-    answered: dict = {}
-
-    def start_response(status: str, headers: list, exc_info=None) -> None:
-        answered["status"], answered["headers"] = int(status.split()[0]), headers
-
-    payload = b"".join(app(environ, start_response))
-    headers = {k: v for k, v in answered["headers"] if k.lower() not in ("content-type", "content-length")}
-    return answered["status"], headers, payload

@@ -28,12 +28,13 @@ from .bridge import MotoLambdaBridge
 from .event_filter import validate_filter_criteria
 from .event_stream import invoke_complete, payload_chunk
 from .http_front import status_line
+from .routing import PassThrough as _PassThrough, RoutedMiddleware, Response
+from .routing import aws_error as _error_response, error_response as _error
 from .recursion import current_trace_header, recursive_loop_of, set_recursive_loop
 from .tenancy import check_tenant, refuse_for_isolated
 
 __all__ = ["LambdaApiMiddleware"]
 
-_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
 _FUNCTION = r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)"
 _ROUTES = [
     ("POST", re.compile(_FUNCTION + r"/invocations/?$"), "invoke"),
@@ -56,53 +57,19 @@ _ROUTES = [
 ]
 _LOG_TAIL_BYTES = 4096
 
-Response = tuple[int, dict[str, str], bytes]
 
 
-class _PassThrough(Exception):
-    """Let moto answer this request."""
+class LambdaApiMiddleware(RoutedMiddleware):
+    routes = _ROUTES
+    streaming = ("invoke_with_response_stream",)
 
-
-class LambdaApiMiddleware:
     def __init__(self, app: Callable, *, bridge: MotoLambdaBridge, invoker: AsyncInvoker):
-        self._app = app
+        super().__init__(app)
         self._bridge = bridge
         self._invoker = invoker
         self.dead_letter_targets: dict[str, str] = {}
         self._provisioned: dict[tuple[str, str], dict] = {}
         self._lock = threading.Lock()
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        route = self._route(environ)
-        if route is None:
-            return self._app(environ, start_response)
-        action, match = route
-        body = _read_body(environ)
-        if action == "invoke_with_response_stream":
-            return self.invoke_with_response_stream(environ, match, body, start_response)
-        try:
-            status, headers, payload = getattr(self, action)(environ, match, body)
-        except _PassThrough:
-            environ["wsgi.input"] = io.BytesIO(body)  # moto reads the body again
-            return self._app(environ, start_response)
-        except LambdaLabError as exc:
-            status, headers, payload = _error(exc)
-        start_response(status_line(status),
-                       [("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
-                        *headers.items()])
-        return [payload]
-
-    def _route(self, environ: dict):
-        credential = _SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        if credential is None or credential["service"] != "lambda":
-            return None
-        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
-        for route_method, pattern, action in _ROUTES:
-            if method == route_method:
-                match = pattern.match(path)
-                if match:
-                    return action, match
-        return None
 
     # -- Invoke ---------------------------------------------------------------------------
 
@@ -402,19 +369,3 @@ def _name_and_qualifier(match: re.Match, environ: dict) -> tuple[str, str | None
     elif ":" in name and not name.startswith("arn:"):  # name:qualifier
         name, qualifier = name.split(":", 1)
     return name, qualifier
-
-
-def _read_body(environ: dict) -> bytes:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    return environ["wsgi.input"].read(length) if length else b""
-
-
-def _error(exc: LambdaLabError) -> Response:
-    extra = {"Reason": exc.reason} if getattr(exc, "reason", None) else {}
-    return _error_response(exc.http_status, exc.aws_code or "ServiceException", str(exc), **extra)
-
-
-def _error_response(status: int, code: str, message: str, **extra) -> Response:
-    body = {"Type": "User", "message": message, **extra}
-    return status, {"X-Amzn-ErrorType": code}, json.dumps(body).encode()
-

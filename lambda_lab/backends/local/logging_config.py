@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Callable, Iterable
+from typing import Callable
 
 from ...errors import InvalidParameterValueError, LambdaLabError
 from .bridge import LOGGING_CONFIG as ATTRIBUTE, default_logging_config, logging_config_of
-from .http_front import call_wsgi, status_line
-from .lambda_api import _error as error_response, _read_body as read_body
+from .routing import RoutedMiddleware
 from .snapstart import SNAP_START, describe_snap_start, validate_snap_start
 from .tenancy import TENANCY, tenancy_of, validate_tenancy_config
 
@@ -34,7 +33,6 @@ _FORMATS = ("Text", "JSON")
 _APPLICATION_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 _SYSTEM_LEVELS = ("DEBUG", "INFO", "WARN")
 _GROUP = re.compile(r"^[\.\-_/#A-Za-z0-9]{1,512}$")
-_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/lambda/")
 _ROUTES = [
     ("POST", re.compile(r"/(?P<api>[0-9-]+)/functions/?$"), "create_function"),
     ("PUT", re.compile(r"/(?P<api>[0-9-]+)/functions/(?P<name>[^/]+)/configuration/?$"), "update_configuration"),
@@ -82,36 +80,12 @@ def validate_logging_config(config, function_name: str, current: dict | None = N
     return {"LogFormat": "JSON", "ApplicationLogLevel": application, "SystemLogLevel": system, "LogGroup": group}
 
 
-class LoggingConfigMiddleware:
+class LoggingConfigMiddleware(RoutedMiddleware):
+    routes = _ROUTES
+
     def __init__(self, app: Callable, *, bridge):
-        self._app = app
+        super().__init__(app)
         self._bridge = bridge
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        route = self._route(environ)
-        if route is None:
-            return self._app(environ, start_response)
-        action, match = route
-        body = read_body(environ)
-        try:
-            status, headers, payload = getattr(self, action)(environ, match, body)
-        except LambdaLabError as exc:
-            status, headers, payload = error_response(exc)
-        headers = {"Content-Type": "application/json", **headers, "Content-Length": str(len(payload))}
-        start_response(status_line(status), list(headers.items()))
-        return [payload]
-
-    def _route(self, environ: dict):
-        if not _SERVICE.search(environ.get("HTTP_AUTHORIZATION", "")):
-            return None
-        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
-        for route_method, pattern, action in _ROUTES:
-            if method == route_method and pattern.match(path):
-                return action, pattern.match(path)
-        return None
-
-    def _moto(self, environ: dict, body: bytes) -> tuple[int, dict, bytes]:
-        return call_wsgi(self._app, environ, body)
 
     def _decorate(self, configuration: dict) -> dict:
         """Add LoggingConfig to one FunctionConfiguration document moto wrote."""
@@ -146,7 +120,7 @@ class LoggingConfigMiddleware:
         tenancy = validate_tenancy_config(spec.pop("TenancyConfig", None), spec)
         snap_start = validate_snap_start(spec.pop("SnapStart", None) or {"ApplyOn": "None"}, runtime=spec.get("Runtime"),
                                          ephemeral_mb=(spec.get("EphemeralStorage") or {}).get("Size"))
-        status, headers, payload = self._moto(environ, json.dumps(spec).encode())
+        status, headers, payload = self.passed_on(environ, json.dumps(spec).encode())
         if status < 300:
             created = self._bridge.resolve(name)
             setattr(created, ATTRIBUTE, config)
@@ -170,7 +144,7 @@ class LoggingConfigMiddleware:
             current = getattr(fn, SNAP_START, None) or {"ApplyOn": "None"}
             snap_start = validate_snap_start(spec.pop("SnapStart", None) or current, runtime=spec.get("Runtime") or fn.run_time,
                                              ephemeral_mb=(spec.get("EphemeralStorage") or {}).get("Size", fn.ephemeral_storage))
-        status, headers, payload = self._moto(environ, json.dumps(spec).encode())
+        status, headers, payload = self.passed_on(environ, json.dumps(spec).encode())
         if status < 300:
             if config is not None:
                 setattr(self._bridge.resolve(match["name"]), ATTRIBUTE, config)
@@ -180,14 +154,14 @@ class LoggingConfigMiddleware:
         return status, headers, payload
 
     def describe(self, environ: dict, match: re.Match, body: bytes):
-        status, headers, payload = self._moto(environ, body)
+        status, headers, payload = self.passed_on(environ, body)
         return status, headers, (self._answer(payload) if status < 300 and payload else payload)
 
     describe_list = describe
 
     def publish_version(self, environ: dict, match: re.Match, body: bytes):
         """PublishVersion; with SnapStart, INIT runs and the snapshot is taken before the answer."""
-        status, headers, payload = self._moto(environ, body)
+        status, headers, payload = self.passed_on(environ, body)
         if status < 300 and payload:
             version = json.loads(payload).get("Version")
             fn = self._bridge.resolve(match["name"], version)

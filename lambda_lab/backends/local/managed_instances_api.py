@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Callable, Iterable
+from typing import Callable
 from urllib.parse import parse_qs, unquote
 
 from ...errors import (FunctionVersionsPerCapacityProviderLimitExceededError, InvalidParameterValueError,
                        LambdaLabError, ResourceConflictError)
-from .http_front import call_wsgi, status_line
-from .lambda_api import _error, _read_body
+from .routing import RoutedMiddleware
 from .managed_instances import (CAPACITY_PROVIDER, MANAGED_STATE, SCALING, VERSIONS_PER_PROVIDER, CapacityProviders,
                                 managed_config_of, managed_state, scaling_of, validate_capacity_provider_config)
 
@@ -25,7 +24,6 @@ _JSON_ONLY = "Lambda Managed Instances functions always log in JSON: drop Loggin
 _V = "/2025-11-30"
 _NAME = r"(?P<provider>[^/]+)"
 _PROVIDER_NAME = re.compile(r"^[a-zA-Z0-9-_]{1,140}$")
-_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/lambda/")
 _ROUTES = [
     ("POST", re.compile(_V + r"/capacity-providers/?$"), "create_provider"),
     ("GET", re.compile(_V + r"/capacity-providers/?$"), "list_providers"),
@@ -45,11 +43,13 @@ _ROUTES = [
 ]
 
 
-class ManagedInstancesMiddleware:
+class ManagedInstancesMiddleware(RoutedMiddleware):
     """WSGI: the Managed Instances API, in front of the middlewares that keep a function's configuration."""
 
+    routes = _ROUTES
+
     def __init__(self, app: Callable, *, bridge, account_id: str, region: str):
-        self._app = app
+        super().__init__(app)
         self._bridge = bridge
         self._account_id, self._region = account_id, region
         self.providers = CapacityProviders(account_id=account_id, region=region)
@@ -57,30 +57,6 @@ class ManagedInstancesMiddleware:
     def reset(self) -> None:
         """A fresh account: no capacity provider."""
         self.providers = CapacityProviders(account_id=self._account_id, region=self._region)
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        route = self._route(environ)
-        if route is None:
-            return self._app(environ, start_response)
-        action, match = route
-        body = _read_body(environ)
-        try:
-            status, headers, payload = getattr(self, action)(environ, match, body)
-        except LambdaLabError as exc:
-            status, headers, payload = _error(exc)
-        headers = {"Content-Type": "application/json", **headers, "Content-Length": str(len(payload))}
-        start_response(status_line(status), list(headers.items()))
-        return [payload]
-
-    def _route(self, environ: dict):
-        if not _SERVICE.search(environ.get("HTTP_AUTHORIZATION", "")):
-            return None
-        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
-        for route_method, pattern, action in _ROUTES:
-            match = pattern.match(path) if method == route_method else None
-            if match:
-                return action, match
-        return None
 
     # -- capacity providers -----------------------------------------------------------------
 
@@ -173,7 +149,7 @@ class ManagedInstancesMiddleware:
             if publish_to:
                 raise InvalidParameterValueError(
                     "PublishTo applies only to functions on a capacity provider (CapacityProviderConfig).")
-            return call_wsgi(self._app, environ, body)
+            return self.passed_on(environ, body)
         stored = validate_capacity_provider_config(config, runtime=spec.get("Runtime"),
                                                    memory_mb=spec.get("MemorySize", 128), providers=self.providers)
         logging = dict(spec.get("LoggingConfig") or {})
@@ -181,7 +157,7 @@ class ManagedInstancesMiddleware:
             raise InvalidParameterValueError(_JSON_ONLY)
         spec["LoggingConfig"] = {**logging, "LogFormat": "JSON"}
         publish = bool(spec.pop("Publish", False) or publish_to)
-        status, headers, payload = call_wsgi(self._app, environ, json.dumps(spec).encode())
+        status, headers, payload = self.passed_on(environ, json.dumps(spec).encode())
         if status >= 300:
             return status, headers, payload
         name = str(spec.get("FunctionName", "")).rsplit(":", 1)[-1]
@@ -210,7 +186,7 @@ class ManagedInstancesMiddleware:
                 memory_mb=spec.get("MemorySize", fn.memory_size), providers=self.providers)
         if current is not None and (spec.get("LoggingConfig") or {}).get("LogFormat", "JSON") != "JSON":
             raise InvalidParameterValueError(_JSON_ONLY)
-        status, headers, payload = call_wsgi(self._app, environ, json.dumps(spec).encode())
+        status, headers, payload = self.passed_on(environ, json.dumps(spec).encode())
         if status < 300:
             if stored is not None:
                 setattr(self._bridge.resolve(name), CAPACITY_PROVIDER, stored)
@@ -226,13 +202,13 @@ class ManagedInstancesMiddleware:
             if publish_to:
                 raise InvalidParameterValueError(
                     "PublishTo applies only to functions on a capacity provider (CapacityProviderConfig).")
-            return call_wsgi(self._app, environ, body)
+            return self.passed_on(environ, body)
         arn = managed_config_of(fn)["CapacityProviderArn"]
         if len(self._versions_on(arn, include_latest=False)) >= VERSIONS_PER_PROVIDER:
             raise FunctionVersionsPerCapacityProviderLimitExceededError(
                 f"A capacity provider runs at most {VERSIONS_PER_PROVIDER} function versions: delete old versions "
                 "(DeleteFunction with a Qualifier) first.")
-        status, headers, payload = call_wsgi(self._app, environ, json.dumps(spec).encode())
+        status, headers, payload = self.passed_on(environ, json.dumps(spec).encode())
         if status < 300:
             version = self._bridge.resolve(name, json.loads(payload)["Version"])
             self._bridge.start_managed(version)
@@ -245,7 +221,7 @@ class ManagedInstancesMiddleware:
         return version
 
     def describe(self, environ, match, body):
-        status, headers, payload = call_wsgi(self._app, environ, body)
+        status, headers, payload = self.passed_on(environ, body)
         if status >= 300 or not payload:
             return status, headers, payload
         answer = json.loads(payload)
