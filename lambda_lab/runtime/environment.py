@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
-import psutil
 
 from ..clock import Clock
 from ..errors import SnapStartError, SnapStartTimeoutError
@@ -31,7 +30,7 @@ from ._spawn import spawn_worker
 from .api import PendingInvocation, RuntimeApiServer
 from .extensions import SHUTDOWN_LIMIT_S, ExtensionSet, external_extensions, shutdown_deadline_ms, wait_until
 from .limits import (INIT_TIMEOUT_S, STREAM_CAPPED_BYTES_PER_S, STREAM_PAYLOAD_LIMIT, STREAM_UNCAPPED_BYTES,
-                     SYNC_PAYLOAD_LIMIT, CpuGovernor, ProcessProbe, cpu_share, signal_group)
+                     SYNC_PAYLOAD_LIMIT, CpuGovernor, ProcessProbe, cpu_share, kill_tree, signal_group)
 from .runtimes import CustomRuntime, PythonRuntime, Runtime, WorkerLaunch
 
 if TYPE_CHECKING:
@@ -564,20 +563,7 @@ class ExecutionEnvironment:
             self.extensions.kill()
         if self._process is None:
             return
-        try:
-            stragglers = psutil.Process(self._process.pid).children(recursive=True)
-        except psutil.Error:
-            stragglers = []
-        signal_group(self._process.pid, signal.SIGKILL)
-        for process in stragglers:  # children that left the process group
-            try:
-                process.kill()
-            except psutil.Error:
-                pass
-        try:
-            self._process.wait(timeout=5)
-        except Exception:  # noqa: BLE001 - a zombie we cannot reap is not worth failing over
-            pass
+        kill_tree(self._process)
 
     def close(self, reason: str = "closed") -> None:
         """SHUTDOWN: kill the worker and everything it started; idempotent."""

@@ -225,3 +225,21 @@ def signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def kill_tree(process) -> None:
+    """SIGKILL a worker's process group and any child that left it, then reap the worker."""
+    try:
+        stragglers = psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:
+        stragglers = []
+    signal_group(process.pid, signal.SIGKILL)
+    for child in stragglers:  # children that left the process group
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    try:
+        process.wait(timeout=5)
+    except Exception:  # noqa: BLE001 - a zombie we cannot reap is not worth failing over
+        pass

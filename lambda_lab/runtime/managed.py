@@ -47,7 +47,7 @@ from ._spawn import spawn_worker
 from .api import NoInvocations, PendingInvocation, RuntimeApiServer
 from .environment import (EnvironmentSpec, EnvironmentState, Outcome, _error_document,
                           _timeout_document, exit_reason, worker_environment)
-from .limits import SYNC_PAYLOAD_LIMIT, signal_group
+from .limits import SYNC_PAYLOAD_LIMIT, kill_tree
 
 __all__ = ["ManagedEnvironment", "ManagedPool", "ManagedSettings", "MANAGED_INIT_TIMEOUT_S",
            "default_max_concurrency"]
@@ -495,20 +495,7 @@ class ManagedEnvironment(NoInvocations):
             self._closing = True
             self._cond.notify_all()
         if self._process is not None:
-            try:
-                stragglers = psutil.Process(self._process.pid).children(recursive=True)
-            except psutil.Error:
-                stragglers = []
-            signal_group(self._process.pid, signal.SIGKILL)
-            for process in stragglers:
-                try:
-                    process.kill()
-                except psutil.Error:
-                    pass
-            try:
-                self._process.wait(timeout=5)
-            except Exception:  # noqa: BLE001 - a zombie we cannot reap is not worth failing over
-                pass
+            kill_tree(self._process)
         if self._pids is not None:
             self._pids.close()
         if self._server is not None:

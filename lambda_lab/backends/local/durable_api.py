@@ -30,7 +30,7 @@ from ...errors import InvalidParameterValueError, RequestEntityTooLargeError
 from ...durable import DurableExecutionService, DurableTarget
 from ...runtime.limits import ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT
 from .lambda_api import _name_and_qualifier
-from .routing import PassThrough as _PassThrough, RoutedMiddleware
+from .routing import json_object as _json, PassThrough as _PassThrough, RoutedMiddleware
 
 __all__ = ["DurableApiMiddleware", "validate_durable_config", "SYNC_INVOKE_LIMIT_S"]
 
@@ -298,18 +298,6 @@ def _with_config(payload: bytes, config: dict) -> bytes:
     if isinstance(target, dict):
         target["DurableConfig"] = dict(config)
     return json.dumps(answer).encode()
-
-
-def _json(body: bytes) -> dict:
-    if not body:
-        return {}
-    try:
-        value = json.loads(body)
-    except ValueError:
-        raise InvalidParameterValueError("The request body is not valid JSON.") from None
-    if not isinstance(value, dict):
-        raise InvalidParameterValueError("The request body must be a JSON object.")
-    return value
 
 
 def _check_json(body: bytes) -> None:

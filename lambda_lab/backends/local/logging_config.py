@@ -23,7 +23,7 @@ from typing import Callable
 
 from ...errors import InvalidParameterValueError, LambdaLabError
 from .bridge import LOGGING_CONFIG as ATTRIBUTE, default_logging_config, logging_config_of
-from .routing import RoutedMiddleware
+from .routing import json_object as _json, RoutedMiddleware
 from .snapstart import SNAP_START, describe_snap_start, validate_snap_start
 from .tenancy import TENANCY, tenancy_of, validate_tenancy_config
 
@@ -168,13 +168,3 @@ class LoggingConfigMiddleware(RoutedMiddleware):
             self._bridge.snapshot(fn)
             payload = self._answer(payload)
         return status, headers, payload
-
-
-def _json(body: bytes) -> dict:
-    try:
-        value = json.loads(body or b"{}")
-    except ValueError:
-        raise InvalidParameterValueError("The request body is not valid JSON.") from None
-    if not isinstance(value, dict):
-        raise InvalidParameterValueError("The request body must be a JSON object.")
-    return value

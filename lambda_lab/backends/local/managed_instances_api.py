@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, unquote
 
 from ...errors import (FunctionVersionsPerCapacityProviderLimitExceededError, InvalidParameterValueError,
                        LambdaLabError, ResourceConflictError)
-from .routing import RoutedMiddleware
+from .routing import json_object as _json, RoutedMiddleware
 from .managed_instances import (CAPACITY_PROVIDER, MANAGED_STATE, SCALING, VERSIONS_PER_PROVIDER, CapacityProviders,
                                 managed_config_of, managed_state, scaling_of, validate_capacity_provider_config)
 
@@ -260,16 +260,6 @@ def _page(items: list, query: dict) -> tuple[list, str | None]:
         raise InvalidParameterValueError(f"MaxItems must be from 1 to 50 (got {size}).")
     end = start + size
     return items[start:end], (str(end) if end < len(items) else None)
-
-
-def _json(body: bytes) -> dict:
-    try:
-        value = json.loads(body or b"{}")
-    except ValueError:
-        raise InvalidParameterValueError("The request body is not valid JSON.") from None
-    if not isinstance(value, dict):
-        raise InvalidParameterValueError("The request body must be a JSON object.")
-    return value
 
 
 def _dump(value: dict) -> bytes:

@@ -15,10 +15,10 @@ import json
 import re
 from typing import Callable, Iterable
 
-from ...errors import LambdaLabError
+from ...errors import InvalidParameterValueError, LambdaLabError
 from .http_front import status_line
 
-__all__ = ["RoutedMiddleware", "PassThrough", "Response", "read_body", "error_response", "aws_error", "call_wsgi"]
+__all__ = ["RoutedMiddleware", "PassThrough", "Response", "read_body", "json_object", "error_response", "aws_error", "call_wsgi"]
 
 Response = tuple[int, dict, bytes]
 _SIGNED_FOR_LAMBDA = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/lambda/")
@@ -83,6 +83,17 @@ def call_wsgi(app: Callable, environ: dict, body: bytes) -> Response:
     payload = b"".join(app(environ, start_response))
     headers = {k: v for k, v in answered["headers"] if k.lower() not in ("content-type", "content-length")}
     return answered["status"], headers, payload
+
+
+def json_object(body: bytes) -> dict:
+    """A request's JSON object body ({} when empty); InvalidParameterValueException otherwise."""
+    try:
+        value = json.loads(body or b"{}")
+    except ValueError:
+        raise InvalidParameterValueError("The request body is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise InvalidParameterValueError("The request body must be a JSON object.")
+    return value
 
 
 def read_body(environ: dict) -> bytes:
