@@ -212,6 +212,12 @@ class ExtensionSet:
                                          '{"events": ["INVOKE", "SHUTDOWN"]}.'}, {}
         with self._cond:
             ext = next((e for e in self.external if e.name == name and e.id is None), None)
+            if ext is not None and not events:
+                # It would never ask for an event, and INIT waits for every extension to ask.
+                return 400, {"errorType": "InvalidRequest",
+                             "errorMessage": f"extension {name} registered for no events: an external extension "
+                                             'registers for INVOKE, SHUTDOWN or both, e.g. {"events": ["SHUTDOWN"]}, '
+                                             "and then asks for its next event."}, {}
             if ext is None:
                 if not self.registration_open or any(e.name == name for e in self._extensions):
                     return 403, {"errorType": "Extension.RegistrationFailed",

@@ -568,25 +568,32 @@ class ManagedPool:
         for env in sorted(live, key=lambda env: -env.free):
             if env.take():
                 return env
-        self._scale_out()
-        raise TooManyRequestsError(
-            f"Rate Exceeded. Every runtime worker of {self.spec.function_name}:{self.spec.version}'s "
-            f"{len(live)} execution environment(s) is busy ({self.settings.concurrency(self.spec.runtime.family, self.spec.memory_mb)} "
-            "requests each); Lambda is scaling out. Retry with backoff, or raise MinExecutionEnvironments.",
-            reason="ConcurrentInvocationLimitExceeded")
+        scaling = self._scale_out()
+        workers = self.settings.concurrency(self.spec.runtime.family, self.spec.memory_mb)
+        busy = (f"Rate Exceeded. Every runtime worker of {self.spec.function_name}:{self.spec.version}'s "
+                f"{len(live)} execution environment(s) is busy ({workers} requests each)")
+        if scaling:
+            advice = "; Lambda is scaling out. Retry with backoff, or raise MinExecutionEnvironments."
+        else:
+            advice = (f", and it is at MaxExecutionEnvironments ({self.settings.max_environments}): retry with "
+                      "backoff, or raise the maximum (PutFunctionScalingConfig; fn.set_scaling(min, max)).")
+        raise TooManyRequestsError(busy + advice, reason="ConcurrentInvocationLimitExceeded")
 
     def release(self, env: ManagedEnvironment) -> None:
         """After a request: replace the environment if it died (Lambda keeps MinExecutionEnvironments)."""
         if env.state is EnvironmentState.DEAD:
             self._scale_out()
 
-    def _scale_out(self) -> None:
-        """Start one more environment in the background, up to MaxExecutionEnvironments."""
+    def _scale_out(self) -> bool:
+        """Start one more environment in the background, up to MaxExecutionEnvironments; whether
+        one is starting now."""
         with self._lock:
             live = [env for env in self._environments if env.state is not EnvironmentState.DEAD]
             limit = max(self.settings.max_environments, self.settings.min_environments)
-            if self._closed or self._scaling or len(live) >= limit:
-                return
+            if self._scaling:
+                return True
+            if self._closed or len(live) >= limit:
+                return False
             self._scaling = True
 
         def grow() -> None:
@@ -604,6 +611,7 @@ class ManagedPool:
                     env.close("scaling stopped")
 
         threading.Thread(target=grow, name=f"managed-scale-{self.spec.function_name}", daemon=True).start()
+        return True
 
     def scale_to(self, minimum: int | None, maximum: int | None) -> ManagedSettings:
         """Apply a FunctionScalingConfig: start environments up to the minimum (waiting for their INIT),

@@ -44,3 +44,8 @@ def test_steady_heavy_traffic_is_where_managed_instances_pay_off():
 def test_bad_input_says_what_to_do(kwargs):
     with pytest.raises(InvalidParameterValueError):
         estimate_managed(**{"requests": 1, **kwargs})
+
+
+def test_the_bill_links_to_the_pricing_page():
+    html = estimate_managed(requests=1)._repr_html_()
+    assert "href='https://aws.amazon.com/lambda/pricing/'" in html

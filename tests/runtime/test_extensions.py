@@ -252,3 +252,19 @@ def test_a_subscription_with_an_unknown_schema_is_refused(service, tmp_path):
                                             environment={"EXTENSION_LOG": str(tmp_path / "t"), "SCHEMA": "2019-01-01"}))
     result = service.invoke("badschema", b"{}")
     assert "refused: 400" in result.logs and "schemaVersion must be one of" in result.logs
+
+
+def test_an_external_extension_registering_for_no_events_is_told_why(service, tmp_path):
+    silent = make_zip({"extensions/silent": f"""#!{sys.executable}
+import os, sys, urllib.request, urllib.error
+request = urllib.request.Request("http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2020-01-01/extension/register",
+                                 method="POST", data=b'{{"events": []}}', headers={{"Lambda-Extension-Name": "silent"}})
+try:
+    urllib.request.urlopen(request)
+except urllib.error.HTTPError as refused:
+    print("refused:", refused.code, refused.read().decode(), flush=True)
+"""}, modes={"extensions/silent": 0o755})
+    service.create_function(python_function("silent", HANDLER, layers=(silent,), environment={"EXTENSION_LOG": str(tmp_path / "x")}))
+    result = service.invoke("silent", b"{}")
+    assert result.error["errorType"] == "Extension.Crash"      # it exited without registering
+    assert "registered for no events" in result.logs

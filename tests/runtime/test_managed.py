@@ -231,3 +231,10 @@ def test_the_default_concurrency_is_sixteen_per_vcpu():
     assert settings.concurrency("python", 2048) == 16        # 2 GiB per vCPU: one vCPU
     assert settings.concurrency("python", 8192) == 64
     assert ManagedSettings(PROVIDER, memory_gib_per_vcpu=4).concurrency("python", 8192) == 32
+
+
+def test_a_throttle_at_the_maximum_says_to_raise_it(service):
+    version = managed(service, workers=1, environments=1)
+    results, throttles = invoke_concurrently(service, "mi", 2, b'{"sleep": 0.4}', version)
+    assert len(throttles) == 1 and "MaxExecutionEnvironments (1)" in str(throttles[0])
+    assert "scaling out" not in str(throttles[0])
