@@ -371,6 +371,11 @@ class ExecutionEnvironment:
         with self._cond:
             self._current, self._result = invocation.request_id, None
             self._thaw()
+        if self.extensions is not None and self.extensions.subscriptions:
+            # The telemetry buffered while the environment was frozen goes out now that it runs,
+            # before the event (departure: AWS delivers it alongside the invocation).
+            self.extensions.flush()
+        with self._cond:
             self._pending = invocation
             if self.extensions is not None:
                 self.extensions.invoke({
@@ -378,8 +383,6 @@ class ExecutionEnvironment:
                     "requestId": invocation.request_id, "invokedFunctionArn": invocation.function_arn,
                     "tracing": {"type": "X-Amzn-Trace-Id", "value": invocation.trace_id}})
             self._cond.notify_all()
-        if self.extensions is not None:
-            self.extensions.flush()   # the telemetry buffered while the environment was frozen
         if self._process is not None:
             self._governor.track(self._process.pid, self._probe, cpu_share(self.spec.memory_mb))
         outcome = self._await_outcome(invocation, cold, init_ms)

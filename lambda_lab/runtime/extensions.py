@@ -32,7 +32,8 @@ caller gets the function's response once the extensions are done with the invoca
 answers at once and lets them go on working). Telemetry: only the HTTP protocol (not TCP); the
 ``sandbox.localdomain`` host of a destination URI is this machine's loopback, so a listener must
 bind 127.0.0.1 or 0.0.0.0 here; an invocation's events are delivered when the environment next
-thaws (AWS may also deliver them within timeoutMs while it runs); ``extension`` events (an
+thaws, before the next event is handed over (AWS delivers them alongside it, and may within
+timeoutMs while an invocation runs); ``extension`` events (an
 extension's own log lines) are not produced: its output is in the function's log.
 """
 
@@ -310,17 +311,17 @@ class ExtensionSet:
             for event in events:
                 subscription.take(event)
 
-    def flush(self, *, wait_s: float | None = None) -> None:
-        """POST what is buffered to each listener, on a thread of its own (the environment runs)."""
+    def flush(self, *, wait_s: float = 2.0) -> None:
+        """POST what is buffered to each listener, waiting at most ``wait_s`` (the environment runs
+        meanwhile: a frozen listener could not answer). What is not delivered stays buffered."""
         with self._cond:
             work = [(subscription, subscription.batches()) for subscription in self.subscriptions]
         work = [(subscription, batches) for subscription, batches in work if batches]
         if not work:
             return
-        sender = threading.Thread(target=_deliver, args=(work,), name="telemetry-delivery", daemon=True)
+        sender = threading.Thread(target=_deliver, args=(work, self._cond), name="telemetry-delivery", daemon=True)
         sender.start()
-        if wait_s is not None:
-            sender.join(wait_s)
+        sender.join(wait_s)
 
     def _by_id(self, extension_id: str | None) -> Extension | None:
         return next((ext for ext in self._extensions if extension_id and ext.id == extension_id), None)
@@ -349,20 +350,24 @@ def _subscription_problem(request) -> str | None:
     return None
 
 
-def _deliver(work: list[tuple[TelemetrySubscription, list[list[dict]]]]) -> None:
+def _deliver(work: list[tuple[TelemetrySubscription, list[list[dict]]]], cond: threading.Condition) -> None:
     for subscription, batches in work:
         target = urlsplit(subscription.uri)
         host = "127.0.0.1" if target.hostname in ("sandbox.localdomain", "sandbox", None) else target.hostname
-        for batch in batches:
+        for n, batch in enumerate(batches):
             try:
-                connection = http.client.HTTPConnection(host, target.port or 80, timeout=5)
+                connection = http.client.HTTPConnection(host, target.port or 80, timeout=2)
                 connection.request("POST", target.path or "/", body=json.dumps(batch).encode(),
                                    headers={"Content-Type": "application/json"})
                 connection.getresponse().read()
                 connection.close()
                 subscription.delivered += len(batch)
             except OSError:
-                subscription.failures += 1   # AWS retries a failed delivery; the lab drops the batch
+                # Kept for the next delivery, in order (AWS retries a failed delivery too).
+                subscription.failures += 1
+                with cond:
+                    subscription.pending[:0] = [event for rest in batches[n:] for event in rest]
+                break
 
 
 def shutdown_deadline_ms(now_s: float) -> int:
