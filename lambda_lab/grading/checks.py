@@ -168,6 +168,19 @@ class Namespace:
         except _Error:
             raise Fail(f"No function named {name!r} is deployed: run the cell that deploys it.") from None
 
+    def published_version(self, function_name: str, variable: str = "VERSION") -> str:
+        """The version the learner published (``variable``), checked to exist and to run $LATEST's code."""
+        version = self.get(variable, str)
+        lam = self.lab.client("lambda")
+        try:
+            published = lam.get_function_configuration(FunctionName=function_name, Qualifier=version)
+        except lam.exceptions.ResourceNotFoundException:
+            raise Fail(f"{function_name} has no version {version!r}: run the cell that deploys and publishes it") from None
+        latest = lam.get_function_configuration(FunctionName=function_name)
+        if published["CodeSha256"] != latest["CodeSha256"]:
+            raise Fail(f"version {version} of {function_name} runs older code than $LATEST: publish a version after "
+                       "deploying your fix")
+        return version
 
     def item(self, table: str, key: dict) -> dict | None:
         """One DynamoDB item of the learner's lab (``key`` in DynamoDB JSON), read consistently."""

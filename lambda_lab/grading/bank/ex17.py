@@ -314,15 +314,7 @@ def two_reports_for_one_customer_stay_apart(ns):
 @ex17.check(points=1, hidden=True)
 def the_published_version_is_safe(ns):
     fn = ns.function(FUNCTION)
-    version = ns.get("VERSION", str)
-    lam = ns.lab.client("lambda")
-    try:
-        published = lam.get_function_configuration(FunctionName=FUNCTION, Qualifier=version)
-    except lam.exceptions.ResourceNotFoundException:
-        raise Fail(f"{FUNCTION} has no version {version!r}: run the cell that deploys and publishes it") from None
-    latest = lam.get_function_configuration(FunctionName=FUNCTION)
-    assert published["CodeSha256"] == latest["CodeSha256"], (
-        f"version {version} of {FUNCTION} runs older code than $LATEST: publish a version after deploying your fix")
+    version = ns.published_version(FUNCTION)
     run = uuid.uuid4().hex[:4]
     warm_up = _request(f"own-{run}-w", [100])
     problem = _failure(fn.invoke(warm_up, qualifier=version), warm_up)   # the rates are downloaded by now
